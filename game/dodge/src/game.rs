@@ -1,0 +1,136 @@
+//! Dodge as a `GymGame`: spaces, options, resets, observations, images and state for the server.
+
+use bevy::prelude::*;
+use bevy_gym_server::raster::Canvas;
+use bevy_gym_server::{AgentIo, AgentSpaces, GymGame, ImageSpec, Space};
+use serde_json::{Map, Value};
+
+use crate::arena::{ArenaState, Arenas, Motion, TICK_SECONDS, seconds_to_ticks};
+use crate::config::{ActionKind, DodgeConfig};
+use crate::index::{self, ArenaIndex};
+use crate::observation::{OBSERVATION_LEN, write_observation};
+use crate::players::{ACTION_NAMES, Player, start_position};
+use crate::projectiles::Projectile;
+use crate::{image, state};
+
+/// The dodge game (a marker type; the state lives in the world).
+pub struct Dodge;
+
+/// Scratch storage for observation sorting, kept between calls.
+#[derive(Resource, Default)]
+pub(crate) struct ObservationScratch(Vec<(f32, u64)>);
+
+impl GymGame for Dodge {
+    const NAME: &'static str = "dodge";
+
+    fn tick_seconds(_world: &World) -> f32 {
+        TICK_SECONDS
+    }
+
+    fn spaces(world: &World, _agent: usize) -> AgentSpaces {
+        let config = world.resource::<DodgeConfig>();
+        AgentSpaces {
+            action: match config.action_kind {
+                ActionKind::Discrete => Space::discrete_named(&ACTION_NAMES),
+                ActionKind::Continuous => Space::float_box(&[3], -1.0, 1.0),
+            },
+            observation: Space::float_box(&[OBSERVATION_LEN], -1.0, 1.0),
+        }
+    }
+
+    fn image(world: &World) -> ImageSpec {
+        let config = world.resource::<DodgeConfig>();
+        ImageSpec {
+            channels: if config.grayscale { 1 } else { 3 },
+            height: config.image_size,
+            width: config.image_size,
+        }
+    }
+
+    fn options(world: &World) -> Map<String, Value> {
+        world.resource::<DodgeConfig>().to_options()
+    }
+
+    fn configure(world: &mut World, options: &Map<String, Value>) -> Result<(), String> {
+        let next = world.resource::<DodgeConfig>().with_options(options)?;
+        world.insert_resource(next);
+        Ok(())
+    }
+
+    fn reset_arenas(world: &mut World, arenas: &[usize]) {
+        let mut projectiles = world.query::<(Entity, &Projectile)>();
+        let doomed: Vec<Entity> = projectiles
+            .iter(world)
+            .filter(|(_, p)| arenas.binary_search(&p.arena).is_ok())
+            .map(|(e, _)| e)
+            .collect();
+        for entity in doomed {
+            world.despawn(entity);
+        }
+        let layout = world.resource::<AgentIo>().layout().clone();
+        let mut players = world.query::<(&Player, &mut Motion)>();
+        for (player, mut motion) in players.iter_mut(world) {
+            if arenas.binary_search(&player.arena).is_ok() {
+                let slots = layout.agents_in(player.arena);
+                let slot = player.agent - slots.start;
+                *motion = Motion {
+                    position: start_position(slot, slots.len()),
+                    velocity: Vec3::ZERO,
+                };
+            }
+        }
+        let interval = seconds_to_ticks(world.resource::<DodgeConfig>().projectile_spawn_interval);
+        let mut states = world.resource_mut::<Arenas>();
+        states
+            .0
+            .resize_with(layout.num_arenas(), ArenaState::default);
+        for &arena in arenas {
+            states.0[arena] = ArenaState {
+                spawn_countdown: interval,
+                next_projectile_id: 0,
+                ticks: 0,
+            };
+        }
+    }
+
+    fn observe(world: &mut World, out: &mut [f32]) {
+        index::refresh(world);
+        world.resource_scope(|world, mut scratch: Mut<ObservationScratch>| {
+            let index = world.resource::<ArenaIndex>();
+            for (arena, players) in index.players.iter().enumerate() {
+                for me in players {
+                    let slot =
+                        &mut out[me.agent * OBSERVATION_LEN..(me.agent + 1) * OBSERVATION_LEN];
+                    write_observation(me, players, &index.projectiles[arena], slot, &mut scratch.0);
+                }
+            }
+        });
+    }
+
+    fn render(world: &mut World, out: &mut [u8]) {
+        index::refresh(world);
+        let spec = Self::image(world);
+        let index = world.resource::<ArenaIndex>();
+        for (arena, players) in index.players.iter().enumerate() {
+            for me in players {
+                let pixels = &mut out[me.agent * spec.bytes()..(me.agent + 1) * spec.bytes()];
+                image::draw(
+                    &mut Canvas::new(pixels, spec),
+                    me,
+                    players,
+                    &index.projectiles[arena],
+                );
+            }
+        }
+    }
+
+    fn state(world: &mut World) -> Value {
+        index::refresh(world);
+        state::state_document(
+            world.resource::<ArenaIndex>(),
+            &world.resource::<Arenas>().0,
+            world.resource::<AgentIo>(),
+            world.resource::<DodgeConfig>().level,
+        )
+    }
+}

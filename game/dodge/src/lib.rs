@@ -1,0 +1,71 @@
+//! Dodge: players on a ground plane evade projectiles thrown at them on ballistic arcs. A hit
+//! ends a player's episode with a penalty; every survived tick earns a reward, a close dodge a
+//! bonus. Built on `bevy_gym_server`, which serves it over the bevy_rl protocol.
+//!
+//! Coordinates: X right, Y away from the thrower's far line towards it, Z up; units are metres-ish.
+
+pub mod arena;
+pub mod cli;
+pub mod config;
+pub mod game;
+pub mod image;
+pub mod index;
+pub mod observation;
+pub mod players;
+pub mod projectiles;
+pub mod scoring;
+pub mod state;
+
+use bevy::prelude::*;
+use bevy_gym_server::{AgentIo, EnvServerPlugin, ServerSettings, SimTick};
+
+pub use game::Dodge;
+
+/// The gameplay plugin: resources, the players, and one chained tick of systems.
+pub struct DodgePlugin {
+    pub config: config::DodgeConfig,
+}
+
+impl Plugin for DodgePlugin {
+    fn build(&self, app: &mut App) {
+        app.insert_resource(self.config.clone())
+            .init_resource::<arena::Arenas>()
+            .init_resource::<index::ArenaIndex>()
+            .init_resource::<game::ObservationScratch>()
+            .add_systems(Startup, spawn_players)
+            .add_systems(
+                SimTick,
+                (
+                    players::steer_players,
+                    players::move_players,
+                    projectiles::spawn_projectiles,
+                    projectiles::move_projectiles,
+                    scoring::score_players,
+                )
+                    .chain(),
+            );
+    }
+}
+
+fn spawn_players(mut commands: Commands, io: Res<AgentIo>) {
+    let layout = io.layout();
+    for agent in 0..layout.num_agents {
+        commands.spawn((
+            players::Player {
+                agent,
+                arena: layout.arena_of(agent),
+            },
+            arena::Motion::default(),
+        ));
+    }
+}
+
+/// A dodge app ready to serve (`App::run`) or to drive in process (`Environment::new`).
+pub fn app(settings: ServerSettings) -> App {
+    let mut app = App::new();
+    app.add_plugins(EnvServerPlugin::<Dodge>::new(settings))
+        .add_plugins(DodgePlugin {
+            config: config::DodgeConfig::preset(1, config::ActionKind::Discrete, 84, false),
+        });
+    app
+}

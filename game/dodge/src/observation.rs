@@ -1,0 +1,162 @@
+//! The per-agent observation vector: own state, the nearest projectiles and the nearest other
+//! players, in agent-relative coordinates scaled to about [-1, 1] and clipped there.
+//!
+//! | index | content (clipped to [-1, 1]) |
+//! |---|---|
+//! | 0, 1 | own x / 5, y / 4 (play-zone half sizes) |
+//! | 2, 3 | own vx, vy / 15 (full-sprint speed) |
+//! | 4 + 6k … 9 + 6k, k < 10 | k-th nearest projectile: dx, dy / 25; dz / 10 (relative to the player's centre); vx, vy, vz / 25; zeros when absent |
+//! | 64 + 2j, 65 + 2j, j < 4 | j-th nearest other live player in the arena (shared mode): dx / 10, dy / 8; zeros when absent |
+//!
+//! "Nearest" is by 3-D centre distance, ties broken by projectile id or agent index.
+
+use bevy::prelude::Vec3;
+
+use crate::arena::{ZONE_HALF_DEPTH, ZONE_HALF_WIDTH};
+use crate::index::{PlayerView, ProjectileView};
+
+/// Projectiles reported per observation.
+pub const PROJECTILE_SLOTS: usize = 10;
+/// Floats per projectile slot.
+pub const PROJECTILE_FEATURES: usize = 6;
+/// Other players reported per observation.
+pub const NEIGHBOUR_SLOTS: usize = 4;
+/// Floats of own state.
+pub const SELF_FEATURES: usize = 4;
+/// Length of the observation vector.
+pub const OBSERVATION_LEN: usize =
+    SELF_FEATURES + PROJECTILE_SLOTS * PROJECTILE_FEATURES + NEIGHBOUR_SLOTS * 2;
+
+/// Full-sprint player speed used to scale velocities (units/s).
+const PLAYER_SPEED_SCALE: f32 = 15.0;
+/// Scale of projectile offsets and velocities (units, units/s): throws start 20 units away.
+const PROJECTILE_RANGE_SCALE: f32 = 25.0;
+/// Scale of projectile heights (units): arcs stay below about 7 units.
+const HEIGHT_SCALE: f32 = 10.0;
+
+/// Writes `me`'s observation into `out` (`OBSERVATION_LEN` floats). `scratch` is reused storage.
+pub fn write_observation(
+    me: &PlayerView,
+    players: &[PlayerView],
+    projectiles: &[ProjectileView],
+    out: &mut [f32],
+    scratch: &mut Vec<(f32, u64)>,
+) {
+    out.fill(0.0);
+    let p = me.position;
+    out[0] = p.x / ZONE_HALF_WIDTH;
+    out[1] = p.y / ZONE_HALF_DEPTH;
+    out[2] = me.velocity.x / PLAYER_SPEED_SCALE;
+    out[3] = me.velocity.y / PLAYER_SPEED_SCALE;
+
+    scratch.clear();
+    scratch.extend(
+        projectiles
+            .iter()
+            .enumerate()
+            .map(|(i, q)| (q.position.distance_squared(p), i as u64)),
+    );
+    nearest_first(scratch, PROJECTILE_SLOTS);
+    for (slot, &(_, i)) in scratch.iter().take(PROJECTILE_SLOTS).enumerate() {
+        let q = &projectiles[i as usize];
+        let d = q.position - p;
+        let base = SELF_FEATURES + slot * PROJECTILE_FEATURES;
+        out[base..base + PROJECTILE_FEATURES].copy_from_slice(&[
+            d.x / PROJECTILE_RANGE_SCALE,
+            d.y / PROJECTILE_RANGE_SCALE,
+            d.z / HEIGHT_SCALE,
+            q.velocity.x / PROJECTILE_RANGE_SCALE,
+            q.velocity.y / PROJECTILE_RANGE_SCALE,
+            q.velocity.z / PROJECTILE_RANGE_SCALE,
+        ]);
+    }
+
+    scratch.clear();
+    scratch.extend(
+        players
+            .iter()
+            .filter(|o| o.live && o.agent != me.agent)
+            .map(|o| (o.position.distance_squared(p), o.agent as u64)),
+    );
+    nearest_first(scratch, NEIGHBOUR_SLOTS);
+    let neighbours = SELF_FEATURES + PROJECTILE_SLOTS * PROJECTILE_FEATURES;
+    for (slot, &(_, agent)) in scratch.iter().take(NEIGHBOUR_SLOTS).enumerate() {
+        let other = players
+            .iter()
+            .find(|o| o.agent as u64 == agent)
+            .map_or(Vec3::ZERO, |o| o.position - p);
+        out[neighbours + 2 * slot] = other.x / (2.0 * ZONE_HALF_WIDTH);
+        out[neighbours + 2 * slot + 1] = other.y / (2.0 * ZONE_HALF_DEPTH);
+    }
+
+    for v in out.iter_mut() {
+        *v = v.clamp(-1.0, 1.0);
+    }
+}
+
+/// Puts the `k` smallest (distance, tie-break) pairs first, in order.
+fn nearest_first(items: &mut [(f32, u64)], k: usize) {
+    let by_distance = |a: &(f32, u64), b: &(f32, u64)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
+    if items.len() > k {
+        items.select_nth_unstable_by(k, by_distance);
+    }
+    let head = k.min(items.len());
+    items[..head].sort_unstable_by(by_distance);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn player(agent: usize, x: f32, y: f32) -> PlayerView {
+        PlayerView {
+            agent,
+            position: Vec3::new(x, y, 1.0),
+            velocity: Vec3::new(5.0, 0.0, 0.0),
+            live: true,
+        }
+    }
+
+    fn projectile(id: u64, x: f32, y: f32) -> ProjectileView {
+        ProjectileView {
+            id,
+            position: Vec3::new(x, y, 1.0),
+            velocity: Vec3::new(0.0, -10.0, 0.0),
+        }
+    }
+
+    #[test]
+    fn layout_is_sorted_relative_and_padded() {
+        let me = player(0, 1.0, 2.0);
+        let projectiles: Vec<_> = (0..12)
+            .map(|i| projectile(i, 1.0, 3.0 + i as f32))
+            .rev()
+            .collect();
+        let mut out = vec![9.0; OBSERVATION_LEN];
+        write_observation(
+            &me,
+            &[me, player(1, -1.0, 2.0)],
+            &projectiles,
+            &mut out,
+            &mut Vec::new(),
+        );
+        assert_eq!(OBSERVATION_LEN, 72);
+        assert_eq!(&out[0..4], &[0.2, 0.5, 5.0 / 15.0, 0.0]);
+        // nearest projectile (id 0) is one unit ahead
+        assert_eq!(&out[4..10], &[0.0, 1.0 / 25.0, 0.0, 0.0, -0.4, 0.0]);
+        // second nearest is two units ahead
+        assert_eq!(out[11], 2.0 / 25.0);
+        // the other player is two units to the left
+        assert_eq!(&out[64..66], &[-0.2, 0.0]);
+        assert!(out[66..].iter().all(|&v| v == 0.0));
+        assert!(out.iter().all(|v| (-1.0..=1.0).contains(v)));
+    }
+
+    #[test]
+    fn missing_projectiles_are_zero() {
+        let me = player(0, 0.0, 0.0);
+        let mut out = vec![9.0; OBSERVATION_LEN];
+        write_observation(&me, &[me], &[], &mut out, &mut Vec::new());
+        assert!(out[4..].iter().all(|&v| v == 0.0));
+    }
+}

@@ -1,0 +1,207 @@
+//! Projectiles: thrown on ballistic arcs at live players, bouncing on the ground, removed once
+//! they leave the field or come to rest.
+
+use bevy::prelude::*;
+use bevy_gym_server::{AgentIo, ArenaRngs, uniform};
+
+use crate::arena::{
+    Arenas, Motion, PLAYER_CENTRE_HEIGHT, PROJECTILE_RADIUS, TICK_SECONDS, seconds_to_ticks,
+};
+use crate::config::DodgeConfig;
+use crate::players::Player;
+
+/// Gravity (units/s²).
+pub const GRAVITY: f32 = 9.8;
+/// Distance of the throw point from the origin (units).
+pub const SPAWN_DISTANCE: f32 = 20.0;
+/// Level-1 throws start on the far line at this height (units), x spread over ±`FAR_LINE_HALF_SPREAD`.
+pub const FAR_LINE_HEIGHT: f32 = 2.5;
+pub const FAR_LINE_HALF_SPREAD: f32 = 1.5;
+/// Throws from a random point on the spawn arc start at this height (units).
+pub const ARC_HEIGHT: f32 = 1.5;
+/// Fraction of vertical speed kept by a bounce.
+pub const RESTITUTION: f32 = 0.7;
+/// Fraction of horizontal speed kept by a bounce.
+pub const BOUNCE_FRICTION: f32 = 0.95;
+/// A bounce slower than this (units/s) leaves the projectile at rest, and it is removed.
+pub const REST_SPEED: f32 = 1.0;
+/// Field bounds (units) beyond which projectiles are removed.
+pub const FIELD_MIN_Y: f32 = -25.0;
+pub const FIELD_MAX_Y: f32 = 30.0;
+pub const FIELD_HALF_WIDTH: f32 = 30.0;
+
+/// A thrown ball, numbered in spawn order within its arena.
+#[derive(Component, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Projectile {
+    pub arena: usize,
+    pub id: u64,
+}
+
+/// The launch velocity that brings a projectile from `start` to `target` in exactly
+/// `flight_ticks` ticks of this module's integrator (semi-implicit Euler under gravity).
+pub fn launch_velocity(start: Vec3, target: Vec3, flight_ticks: u32) -> Vec3 {
+    let n = flight_ticks.max(1) as f32;
+    let flight = n * TICK_SECONDS;
+    // z_n = z_0 + n·dt·v_z − g·dt²·n(n+1)/2
+    let drop = GRAVITY * TICK_SECONDS * TICK_SECONDS * n * (n + 1.0) / 2.0;
+    Vec3::new(
+        (target.x - start.x) / flight,
+        (target.y - start.y) / flight,
+        (target.z - start.z + drop) / flight,
+    )
+}
+
+/// One tick of flight. Returns false once the projectile should be removed.
+pub fn advance(motion: &mut Motion) -> bool {
+    motion.velocity.z -= GRAVITY * TICK_SECONDS;
+    motion.position += motion.velocity * TICK_SECONDS;
+    if motion.position.z < PROJECTILE_RADIUS && motion.velocity.z < 0.0 {
+        motion.position.z = PROJECTILE_RADIUS;
+        motion.velocity.z = -motion.velocity.z * RESTITUTION;
+        motion.velocity.x *= BOUNCE_FRICTION;
+        motion.velocity.y *= BOUNCE_FRICTION;
+        if motion.velocity.z < REST_SPEED {
+            return false;
+        }
+    }
+    let p = motion.position;
+    p.y >= FIELD_MIN_Y && p.y <= FIELD_MAX_Y && p.x.abs() <= FIELD_HALF_WIDTH
+}
+
+/// Where the next throw starts, drawn from the arena's random stream.
+fn throw_point(config: &DodgeConfig, rng: &mut impl rand_core::RngCore) -> Vec3 {
+    if config.random_spawn_position {
+        let half = config.spawn_angle_degrees.to_radians();
+        let angle = uniform(rng, -half, half);
+        Vec3::new(
+            SPAWN_DISTANCE * angle.sin(),
+            SPAWN_DISTANCE * angle.cos(),
+            ARC_HEIGHT,
+        )
+    } else {
+        let x = uniform(rng, -FAR_LINE_HALF_SPREAD, FAR_LINE_HALF_SPREAD);
+        Vec3::new(x, SPAWN_DISTANCE, FAR_LINE_HEIGHT)
+    }
+}
+
+/// Every `projectile_spawn_interval`, throws one projectile at each live player of a running
+/// arena (in agent order), unless the arena already holds `max_projectiles` per player.
+pub fn spawn_projectiles(
+    mut commands: Commands,
+    io: Res<AgentIo>,
+    config: Res<DodgeConfig>,
+    mut arenas: ResMut<Arenas>,
+    mut rngs: ResMut<ArenaRngs>,
+    players: Query<(&Player, &Motion)>,
+    projectiles: Query<&Projectile>,
+) {
+    let layout = io.layout();
+    let mut in_flight = vec![0usize; layout.num_arenas()];
+    for projectile in &projectiles {
+        in_flight[projectile.arena] += 1;
+    }
+    let mut targets: Vec<(usize, Vec3)> = players
+        .iter()
+        .filter(|(p, _)| io.is_live(p.agent))
+        .map(|(p, m)| (p.agent, m.position))
+        .collect();
+    targets.sort_unstable_by_key(|(agent, _)| *agent);
+    let interval = seconds_to_ticks(config.projectile_spawn_interval);
+    let flight = seconds_to_ticks(config.projectile_flight_time);
+    for (arena, state) in arenas.0.iter_mut().enumerate() {
+        if !io.arena_running(arena) {
+            continue;
+        }
+        state.ticks += 1;
+        state.spawn_countdown = state.spawn_countdown.saturating_sub(1);
+        if state.spawn_countdown > 0 {
+            continue;
+        }
+        state.spawn_countdown = interval;
+        let cap = config.max_projectiles as usize * layout.agents_in(arena).len();
+        let arena_agents = layout.agents_in(arena);
+        for &(_, target) in targets.iter().filter(|(a, _)| arena_agents.contains(a)) {
+            if in_flight[arena] >= cap {
+                break;
+            }
+            let start = throw_point(&config, rngs.arena(arena));
+            let aim = Vec3::new(target.x, target.y, PLAYER_CENTRE_HEIGHT);
+            commands.spawn((
+                Projectile {
+                    arena,
+                    id: state.next_projectile_id,
+                },
+                Motion {
+                    position: start,
+                    velocity: launch_velocity(start, aim, flight),
+                },
+            ));
+            state.next_projectile_id += 1;
+            in_flight[arena] += 1;
+        }
+    }
+}
+
+/// Moves every projectile of a running arena one tick; removes those that left or came to rest.
+pub fn move_projectiles(
+    mut commands: Commands,
+    io: Res<AgentIo>,
+    mut projectiles: Query<(Entity, &Projectile, &mut Motion)>,
+) {
+    for (entity, projectile, mut motion) in &mut projectiles {
+        if io.arena_running(projectile.arena) && !advance(&mut motion) {
+            commands.entity(entity).despawn();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn launch_velocity_hits_the_target_on_time() {
+        let start = Vec3::new(1.2, SPAWN_DISTANCE, FAR_LINE_HEIGHT);
+        let target = Vec3::new(-3.0, 2.0, PLAYER_CENTRE_HEIGHT);
+        let ticks = seconds_to_ticks(2.0);
+        let mut motion = Motion {
+            position: start,
+            velocity: launch_velocity(start, target, ticks),
+        };
+        for _ in 0..ticks {
+            assert!(advance(&mut motion));
+        }
+        assert!(
+            motion.position.distance(target) < 1e-3,
+            "{:?}",
+            motion.position
+        );
+    }
+
+    #[test]
+    fn bounce_keeps_seventy_percent_and_friction() {
+        let mut motion = Motion {
+            position: Vec3::new(0.0, 0.0, PROJECTILE_RADIUS + 0.01),
+            velocity: Vec3::new(10.0, 0.0, -10.0),
+        };
+        assert!(advance(&mut motion));
+        assert_eq!(motion.position.z, PROJECTILE_RADIUS);
+        let vz_before = 10.0 + GRAVITY * TICK_SECONDS;
+        assert!((motion.velocity.z - vz_before * RESTITUTION).abs() < 1e-4);
+        assert!((motion.velocity.x - 10.0 * BOUNCE_FRICTION).abs() < 1e-5);
+    }
+
+    #[test]
+    fn leaves_field_or_rests() {
+        let mut gone = Motion {
+            position: Vec3::new(0.0, FIELD_MIN_Y + 0.01, 3.0),
+            velocity: Vec3::new(0.0, -10.0, 0.0),
+        };
+        assert!(!advance(&mut gone));
+        let mut resting = Motion {
+            position: Vec3::new(0.0, 0.0, PROJECTILE_RADIUS),
+            velocity: Vec3::new(1.0, 0.0, -0.5),
+        };
+        assert!(!advance(&mut resting));
+    }
+}

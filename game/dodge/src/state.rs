@@ -1,0 +1,46 @@
+//! `GET /state`: every player and projectile with its position and velocity, per arena.
+
+use bevy_gym_server::{AgentIo, Layout};
+use serde_json::{Value, json};
+
+use crate::arena::ArenaState;
+use crate::index::ArenaIndex;
+
+fn vec3(v: bevy::prelude::Vec3) -> Value {
+    json!([v.x, v.y, v.z])
+}
+
+/// The state document (keys come out sorted: serde_json maps are ordered).
+pub fn state_document(index: &ArenaIndex, arenas: &[ArenaState], io: &AgentIo, level: u8) -> Value {
+    let arenas: Vec<Value> = arenas
+        .iter()
+        .enumerate()
+        .map(|(a, state)| {
+            let players: Vec<Value> = index.players[a]
+                .iter()
+                .map(|p| {
+                    json!({
+                        "id": Layout::agent_id(p.agent),
+                        "position": vec3(p.position),
+                        "velocity": vec3(p.velocity),
+                        "is_terminated": io.is_terminated(p.agent),
+                        "is_truncated": io.is_truncated(p.agent),
+                    })
+                })
+                .collect();
+            let projectiles: Vec<Value> = index.projectiles[a]
+                .iter()
+                .map(|q| json!({"id": q.id, "position": vec3(q.position), "velocity": vec3(q.velocity)}))
+                .collect();
+            json!({
+                "index": a,
+                "episode_steps": io.episode_steps(a),
+                "ticks": state.ticks,
+                "next_throw_in_ticks": state.spawn_countdown,
+                "players": players,
+                "projectiles": projectiles,
+            })
+        })
+        .collect();
+    json!({ "game": "dodge", "level": level, "arenas": arenas })
+}

@@ -1,0 +1,387 @@
+//! The lockstep environment: a Bevy `App` driven step by step, with no HTTP in sight.
+
+use std::marker::PhantomData;
+
+use bevy::prelude::*;
+use serde_json::{Map, Value};
+
+use crate::PROTOCOL_VERSION;
+use crate::action::Action;
+use crate::error::EnvError;
+use crate::game::GymGame;
+use crate::lockstep::{AgentIo, ArenaRngs, SimTick};
+use crate::plugin::ServerSettings;
+use crate::spec::{AgentSpaces, AgentSpecJson, ImageSpec, Layout, Space, SpecJson};
+
+/// Most ticks one step may run (keeps one request's work bounded).
+pub const MAX_ACTION_REPEAT: u32 = 1000;
+
+/// A reset request: which arenas, with which seed and options.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ResetRequest {
+    /// Reseed the reset arenas; `None` continues their random streams.
+    pub seed: Option<u64>,
+    /// Reset only these arenas; `None` resets all.
+    pub arenas: Option<Vec<usize>>,
+    /// Runtime options to apply before a full reset.
+    pub options: Option<Map<String, Value>>,
+}
+
+/// Server-owned run parameters that a reset's options may change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct RunParams {
+    action_repeat: u32,
+    max_episode_steps: u32,
+}
+
+/// A game served in strict lockstep. The HTTP layer and the benchmarks both drive this.
+pub struct Environment<G: GymGame> {
+    app: App,
+    layout: Layout,
+    params: RunParams,
+    spaces: Vec<AgentSpaces>,
+    image: ImageSpec,
+    observations: Vec<f32>,
+    pixels: Vec<u8>,
+    _game: PhantomData<G>,
+}
+
+impl<G: GymGame> Environment<G> {
+    /// Takes an app built with [`EnvServerPlugin`](crate::EnvServerPlugin), applies the start
+    /// options and resets every arena with the start seed.
+    pub fn new(mut app: App) -> Result<Self, EnvError> {
+        app.finish();
+        app.cleanup();
+        app.update();
+        let settings = app.world().resource::<ServerSettings>().clone();
+        let layout = app.world().resource::<AgentIo>().layout().clone();
+        let mut env = Self {
+            app,
+            layout,
+            params: RunParams {
+                action_repeat: 1,
+                max_episode_steps: 0,
+            },
+            spaces: Vec::new(),
+            image: ImageSpec {
+                channels: 0,
+                height: 0,
+                width: 0,
+            },
+            observations: Vec::new(),
+            pixels: Vec::new(),
+            _game: PhantomData,
+        };
+        let mut options = settings.game_options.clone();
+        options.insert("action_repeat".into(), settings.action_repeat.into());
+        options.insert(
+            "max_episode_steps".into(),
+            settings.max_episode_steps.into(),
+        );
+        env.reset(ResetRequest {
+            seed: Some(settings.seed),
+            arenas: None,
+            options: Some(options),
+        })?;
+        Ok(env)
+    }
+
+    /// Agents and arenas.
+    pub fn layout(&self) -> &Layout {
+        &self.layout
+    }
+
+    /// Every agent's spaces under the current options.
+    pub fn spaces(&self) -> &[AgentSpaces] {
+        &self.spaces
+    }
+
+    /// Image size under the current options.
+    pub fn image(&self) -> ImageSpec {
+        self.image
+    }
+
+    /// Ticks per step.
+    pub fn action_repeat(&self) -> u32 {
+        self.params.action_repeat
+    }
+
+    /// The world, for tests and tools.
+    pub fn world(&mut self) -> &mut World {
+        self.app.world_mut()
+    }
+
+    /// Parses bevy_rl action strings (one per agent, `None` for `null`) without changing state.
+    pub fn parse_actions(
+        &self,
+        actions: &[Option<String>],
+    ) -> Result<Vec<Option<Action>>, EnvError> {
+        if actions.len() != self.layout.num_agents {
+            return Err(EnvError::InvalidPayload(format!(
+                "payload has {} actions; expected {} (one {{\"action\": string|null}} per agent)",
+                actions.len(),
+                self.layout.num_agents
+            )));
+        }
+        let world = self.app.world();
+        actions
+            .iter()
+            .enumerate()
+            .map(|(agent, raw)| {
+                raw.as_deref()
+                    .map(|r| G::parse_action(world, agent, r))
+                    .transpose()
+            })
+            .collect()
+    }
+
+    /// Runs one step: resets `reset_arenas` in place of stepping them, applies `actions` to the
+    /// other arenas and runs exactly `action_repeat` ticks. Nothing changes on error.
+    pub fn step(
+        &mut self,
+        actions: Vec<Option<Action>>,
+        reset_arenas: &[usize],
+    ) -> Result<(), EnvError> {
+        if actions.len() != self.layout.num_agents {
+            return Err(EnvError::InvalidPayload(format!(
+                "{} actions; expected {}",
+                actions.len(),
+                self.layout.num_agents
+            )));
+        }
+        let reset_arenas = self.check_arenas(reset_arenas)?;
+        let mut skipped = vec![false; self.layout.num_arenas()];
+        for &arena in &reset_arenas {
+            skipped[arena] = true;
+        }
+        let world = self.app.world_mut();
+        {
+            let mut io = world.resource_mut::<AgentIo>();
+            io.actions = actions;
+            io.rewards.fill(0.0);
+        }
+        if !reset_arenas.is_empty() {
+            self.reset_arenas(&reset_arenas, None);
+        }
+        let world = self.app.world_mut();
+        world.resource_mut::<AgentIo>().refresh_running(&skipped);
+        let stepped: Vec<bool> = world.resource::<AgentIo>().arena_running.clone();
+        for _ in 0..self.params.action_repeat {
+            world.run_schedule(SimTick);
+            world.resource_mut::<AgentIo>().refresh_running(&skipped);
+        }
+        let max_steps = self.params.max_episode_steps;
+        let mut io = world.resource_mut::<AgentIo>();
+        for (arena, _) in stepped.iter().enumerate().filter(|(_, s)| **s) {
+            io.arena_steps[arena] += 1;
+            if max_steps > 0 && io.arena_steps[arena] >= max_steps {
+                for agent in io.layout().agents_in(arena) {
+                    if io.is_live(agent) {
+                        io.truncated[agent] = true;
+                    }
+                }
+            }
+        }
+        io.actions.fill(None);
+        // Removed-component records and change ticks would otherwise grow with every step.
+        world.clear_trackers();
+        world.check_change_ticks();
+        Ok(())
+    }
+
+    /// Resets (all or some arenas), optionally reseeding and applying options first.
+    /// Nothing changes on error.
+    pub fn reset(&mut self, request: ResetRequest) -> Result<(), EnvError> {
+        let arenas = match &request.arenas {
+            Some(list) => {
+                if request.options.is_some() {
+                    return Err(EnvError::InvalidQuery(
+                        "options apply to every arena; expected either 'options' or 'arenas', not both".into(),
+                    ));
+                }
+                self.check_arenas(list)?
+            }
+            None => (0..self.layout.num_arenas()).collect(),
+        };
+        if let Some(options) = &request.options {
+            self.configure(options)?;
+        }
+        self.app
+            .world_mut()
+            .resource_mut::<AgentIo>()
+            .rewards
+            .fill(0.0);
+        self.reset_arenas(&arenas, request.seed);
+        Ok(())
+    }
+
+    fn reset_arenas(&mut self, arenas: &[usize], seed: Option<u64>) {
+        let world = self.app.world_mut();
+        if let Some(seed) = seed {
+            let mut rngs = world.resource_mut::<ArenaRngs>();
+            for &arena in arenas {
+                rngs.reseed(arena, seed);
+            }
+        }
+        {
+            let mut io = world.resource_mut::<AgentIo>();
+            for &arena in arenas {
+                io.arena_steps[arena] = 0;
+                for agent in io.layout().agents_in(arena) {
+                    io.terminated[agent] = false;
+                    io.truncated[agent] = false;
+                    io.rewards[agent] = 0.0;
+                }
+            }
+        }
+        G::reset_arenas(world, arenas);
+        world.clear_trackers();
+    }
+
+    fn configure(&mut self, options: &Map<String, Value>) -> Result<(), EnvError> {
+        let mut params = self.params;
+        let mut game_options = Map::new();
+        for (key, value) in options {
+            match key.as_str() {
+                "action_repeat" => {
+                    params.action_repeat = option_u32(key, value, 1, MAX_ACTION_REPEAT)?;
+                }
+                "max_episode_steps" => {
+                    params.max_episode_steps = option_u32(key, value, 0, u32::MAX)?;
+                }
+                _ => {
+                    game_options.insert(key.clone(), value.clone());
+                }
+            }
+        }
+        G::configure(self.app.world_mut(), &game_options).map_err(EnvError::InvalidOptions)?;
+        self.params = params;
+        self.refresh_spec();
+        Ok(())
+    }
+
+    fn refresh_spec(&mut self) {
+        let world = self.app.world();
+        self.spaces = (0..self.layout.num_agents)
+            .map(|a| G::spaces(world, a))
+            .collect();
+        self.image = G::image(world);
+    }
+
+    fn check_arenas(&self, arenas: &[usize]) -> Result<Vec<usize>, EnvError> {
+        let n = self.layout.num_arenas();
+        let mut sorted = arenas.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        if let Some(bad) = sorted.iter().find(|&&a| a >= n) {
+            return Err(EnvError::InvalidQuery(format!(
+                "arena {bad} does not exist; expected arena indices 0..{}",
+                n - 1
+            )));
+        }
+        Ok(sorted)
+    }
+
+    /// Rewards of the last step or reset.
+    pub fn rewards(&self) -> &[f32] {
+        &self.app.world().resource::<AgentIo>().rewards
+    }
+
+    /// Termination flags.
+    pub fn terminated(&self) -> &[bool] {
+        &self.app.world().resource::<AgentIo>().terminated
+    }
+
+    /// Truncation flags.
+    pub fn truncated(&self) -> &[bool] {
+        &self.app.world().resource::<AgentIo>().truncated
+    }
+
+    /// Every agent's vector observation, agent-major. Errors if agents' lengths differ.
+    pub fn observe(&mut self) -> Result<&[f32], EnvError> {
+        let len = self.uniform_observation_len()?;
+        self.observations.resize(len * self.layout.num_agents, 0.0);
+        G::observe(self.app.world_mut(), &mut self.observations);
+        Ok(&self.observations)
+    }
+
+    /// Length of every agent's flat vector observation.
+    pub fn uniform_observation_len(&self) -> Result<usize, EnvError> {
+        let len = self.spaces.first().map_or(0, |s| s.observation.flat_len());
+        if self.spaces.iter().any(|s| s.observation.flat_len() != len) {
+            return Err(EnvError::InvalidQuery(
+                "agents' observation lengths differ; expected obs=none or the JSON routes".into(),
+            ));
+        }
+        Ok(len)
+    }
+
+    /// Every agent's image, agent-major, H×W×C `u8` each.
+    pub fn render(&mut self) -> &[u8] {
+        self.pixels
+            .resize(self.image.bytes() * self.layout.num_agents, 0);
+        G::render(self.app.world_mut(), &mut self.pixels);
+        &self.pixels
+    }
+
+    /// `GET /state`.
+    pub fn state_json(&mut self) -> String {
+        G::state(self.app.world_mut()).to_string()
+    }
+
+    /// `GET /spec`.
+    pub fn spec_json(&self) -> String {
+        let world = self.app.world();
+        let mut options = G::options(world);
+        options.insert("action_repeat".into(), self.params.action_repeat.into());
+        options.insert(
+            "max_episode_steps".into(),
+            self.params.max_episode_steps.into(),
+        );
+        let spec = SpecJson {
+            action_repeat: self.params.action_repeat,
+            agents: self
+                .spaces
+                .iter()
+                .enumerate()
+                .map(|(agent, spaces)| AgentSpecJson {
+                    action_space: &spaces.action,
+                    arena: self.layout.arena_of(agent),
+                    id: Layout::agent_id(agent),
+                    observation_space: &spaces.observation,
+                })
+                .collect(),
+            arena_mode: self.layout.mode,
+            game: G::NAME,
+            image: self.image,
+            max_episode_steps: self.params.max_episode_steps,
+            num_agents: self.layout.num_agents,
+            num_arenas: self.layout.num_arenas(),
+            options: Value::Object(options),
+            pixel_observation_space: self.image.space(),
+            protocol_version: PROTOCOL_VERSION,
+            tick_seconds: G::tick_seconds(world),
+        };
+        // Through `Value`, whose maps are sorted, so every key of the reply comes out in order.
+        serde_json::to_value(&spec)
+            .map(|v| v.to_string())
+            .unwrap_or_else(|e| EnvError::Internal(e.to_string()).to_json())
+    }
+
+    /// The agents' action spaces, in agent order.
+    pub fn action_spaces(&self) -> Vec<&Space> {
+        self.spaces.iter().map(|s| &s.action).collect()
+    }
+}
+
+fn option_u32(key: &str, value: &Value, min: u32, max: u32) -> Result<u32, EnvError> {
+    value
+        .as_u64()
+        .filter(|v| (u64::from(min)..=u64::from(max)).contains(v))
+        .map(|v| v as u32)
+        .ok_or_else(|| {
+            EnvError::InvalidOptions(format!(
+                "option {key:?} is {value}; expected an integer in {min}..={max}"
+            ))
+        })
+}

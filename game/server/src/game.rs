@@ -1,0 +1,55 @@
+//! The contract between the server plugin and a game: what a game must supply to be served.
+
+use bevy::prelude::World;
+use serde_json::{Map, Value};
+
+use crate::action::{Action, parse_action_string};
+use crate::error::EnvError;
+use crate::spec::{AgentSpaces, ImageSpec};
+
+/// Implemented by a game (on a marker type) to become an environment server.
+///
+/// The game's per-tick systems go in the [`SimTick`](crate::SimTick) schedule; they read actions
+/// from and write rewards and terminations to [`AgentIo`](crate::AgentIo), and draw randomness
+/// from [`ArenaRngs`](crate::ArenaRngs). Everything else (HTTP, lockstep, seeding, truncation,
+/// the protocol) belongs to the plugin. Methods taking `&mut World` may use it for scratch
+/// queries; they must not change anything a client can see unless their doc says so.
+pub trait GymGame: Send + Sync + 'static {
+    /// Name reported in the spec.
+    const NAME: &'static str;
+
+    /// Simulated seconds per tick (reported in the spec).
+    fn tick_seconds(world: &World) -> f32;
+
+    /// Agent `agent`'s action and observation spaces under the current options.
+    fn spaces(world: &World, agent: usize) -> AgentSpaces;
+
+    /// Size of each agent's image under the current options.
+    fn image(world: &World) -> ImageSpec;
+
+    /// The game's complete current options, as a JSON object accepted by [`Self::configure`].
+    fn options(world: &World) -> Map<String, Value>;
+
+    /// Validates every option in `options`, then applies them all, or returns an error and
+    /// changes nothing. A full reset follows.
+    fn configure(world: &mut World, options: &Map<String, Value>) -> Result<(), String>;
+
+    /// Parses one agent's bevy_rl action string. The default accepts what the agent's action
+    /// space describes (index or name; JSON array string).
+    fn parse_action(world: &World, agent: usize, raw: &str) -> Result<Action, EnvError> {
+        parse_action_string(&Self::spaces(world, agent).action, agent, raw)
+    }
+
+    /// Rebuilds the listed arenas (sorted, distinct) to their starting state. Their random
+    /// streams are already reseeded or continued by the plugin.
+    fn reset_arenas(world: &mut World, arenas: &[usize]);
+
+    /// Writes every agent's vector observation into `out` (agent-major, `num_agents × len`).
+    fn observe(world: &mut World, out: &mut [f32]);
+
+    /// Draws every agent's image into `out` (agent-major, H×W×C each, `u8`).
+    fn render(world: &mut World, out: &mut [u8]);
+
+    /// The game state as JSON (`GET /state`): everything needed to tell two runs apart.
+    fn state(world: &mut World) -> Value;
+}
