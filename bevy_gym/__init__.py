@@ -1,0 +1,50 @@
+"""bevy_gym: Gymnasium and PettingZoo environments for Bevy games that speak the bevy_rl protocol.
+
+Importing it registers `bevy_gym/Dodge-v0` (Gymnasium) and `bevy_gym/dodge-v0` (PettingZoo)."""
+
+from bevy_gym.client import Client
+from bevy_gym.gym_env import BevyEnv
+from bevy_gym.launcher import BinaryNotFoundError, ServerProcess, ServerStartError, find_binary
+from bevy_gym.legacy import LEGACY_PORT, LegacyGame
+from bevy_gym.parallel_env import BevyParallelEnv
+from bevy_gym.protocol import PROTOCOL_VERSION, Spec, StepResult
+from bevy_gym.registration import make_parallel, register_envs, resolve
+from bevy_gym.remote import Launch, RemoteGame
+from bevy_gym.transport import (
+    ProtocolError,
+    ServerDiedError,
+    ServerError,
+    ServerRefusedError,
+    ServerTimeoutError,
+)
+from bevy_gym.vector_env import BevyVectorEnv
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "LEGACY_PORT",
+    "PROTOCOL_VERSION",
+    "BevyEnv",
+    "BevyParallelEnv",
+    "BevyVectorEnv",
+    "BinaryNotFoundError",
+    "Client",
+    "Launch",
+    "LegacyGame",
+    "ProtocolError",
+    "RemoteGame",
+    "ServerDiedError",
+    "ServerError",
+    "ServerProcess",
+    "ServerRefusedError",
+    "ServerStartError",
+    "ServerTimeoutError",
+    "Spec",
+    "StepResult",
+    "find_binary",
+    "make_parallel",
+    "register_envs",
+    "resolve",
+]
+
+register_envs()

@@ -1,0 +1,170 @@
+"""A PettingZoo ParallelEnv for any bevy_rl-compatible server: maps the server's per-agent arrays
+to PettingZoo's dicts, removes done agents from `agents`, and offers render() and state()."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+from gymnasium import logger, spaces
+from pettingzoo import ParallelEnv
+
+from bevy_gym.legacy import LegacyGame
+from bevy_gym.protocol import Spec
+from bevy_gym.remote import Launch, RemoteGame
+from bevy_gym.transport import DEFAULT_TIMEOUT
+
+__all__ = ["BevyParallelEnv", "check_render_mode", "random_seed"]
+
+
+def random_seed() -> int:
+    """A fresh 63-bit seed for a first reset without one (unseeded envs must not all agree)."""
+    return secrets.randbits(63)
+
+
+def check_render_mode(render_mode: str | None, metadata: Mapping[str, Any]) -> str | None:
+    """Validate `render_mode`; "human" (no window here) is accepted with a warning and ignored."""
+    if render_mode is None or render_mode in metadata["render_modes"]:
+        return render_mode
+    if render_mode == "human":
+        logger.warn("render_mode='human' is not supported (headless server); use 'rgb_array'")
+        return None
+    raise ValueError(f"render_mode must be one of {metadata['render_modes']}, got {render_mode!r}")
+
+
+def state_space_of(space: spaces.Space, num_agents: int) -> spaces.Box | None:
+    """The global state: every agent's vector observation, concatenated in agent order."""
+    if not isinstance(space, spaces.Box):
+        return None
+    size = int(np.prod(space.shape)) * num_agents
+    return spaces.Box(float(space.low.min()), float(space.high.max()), (size,), space.dtype)
+
+
+class BevyParallelEnv(ParallelEnv):
+    """PettingZoo ParallelEnv over a bevy_rl-compatible server.
+
+    Give `server_url` to use a running server, or `launch` to start one per environment. With
+    neither a bevy_gym `/spec` nor a `spec`, describe the game with `legacy` (original bevy_rl).
+    `max_cycles` is counted here only for legacy servers (bevy_gym servers truncate themselves).
+    """
+
+    metadata: dict[str, Any] = {
+        "render_modes": ["rgb_array"],
+        "name": "bevy_gym_parallel",
+        "is_parallelizable": True,
+        "render_fps": 15,
+    }
+
+    def __init__(
+        self,
+        server_url: str | None = None,
+        *,
+        launch: Launch | None = None,
+        spec: Spec | None = None,
+        legacy: LegacyGame | None = None,
+        obs_type: str = "vector",
+        render_mode: str | None = None,
+        options: Mapping[str, Any] | None = None,
+        max_cycles: int | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> None:
+        self.render_mode = check_render_mode(render_mode, self.metadata)
+        self._remote = RemoteGame(
+            server_url=server_url,
+            launch=launch,
+            spec=spec,
+            legacy=legacy,
+            obs_type=obs_type,
+            options=options,
+            timeout=timeout,
+        )
+        remote = self._remote
+        self.possible_agents = list(remote.spec.agent_ids)
+        self.agents: list[str] = []
+        self._index = {a: i for i, a in enumerate(self.possible_agents)}
+        self._observation_spaces = {
+            a: remote.observation_space(i) for i, a in enumerate(self.possible_agents)
+        }
+        self._action_spaces = {
+            a: remote.action_space(i) for i, a in enumerate(self.possible_agents)
+        }
+        self.state_space = state_space_of(remote.spec.observation_spaces[0], remote.num_agents)
+        self.max_cycles = max_cycles if legacy is not None else None
+        self._cycles = 0
+        self._reset_once = False
+
+    # Spaces are built once: PettingZoo requires the same object on every call.
+    def observation_space(self, agent: str) -> spaces.Space:
+        """The observation space of `agent`."""
+        return self._observation_spaces[agent]
+
+    def action_space(self, agent: str) -> spaces.Space:
+        """The action space of `agent`."""
+        return self._action_spaces[agent]
+
+    @property
+    def remote(self) -> RemoteGame:
+        """The server behind this environment."""
+        return self._remote
+
+    def reset(
+        self, seed: int | None = None, options: dict | None = None
+    ) -> tuple[dict[str, Any], dict[str, dict]]:
+        """Reset every agent; `seed` reseeds the server, `options` are runtime options."""
+        if seed is None and not self._reset_once and self._remote.legacy is None:
+            seed = random_seed()
+        self._reset_once = True
+        res = self._remote.reset(seed=seed, options=options)
+        self.agents = list(self.possible_agents)
+        self._cycles = 0
+        assert res.observations is not None
+        observations = {a: res.observations[i] for i, a in enumerate(self.possible_agents)}
+        return observations, {a: {} for a in self.agents}
+
+    def step(self, actions: Mapping[str, Any]) -> tuple[dict, dict, dict, dict, dict]:
+        """Step the live agents; agents without an action send the no-op (index 0 / zeros)."""
+        live = self.agents
+        if self._remote.legacy is not None:
+            alive = set(live)
+            batch: Any = [actions.get(a) if a in alive else None for a in self.possible_agents]
+        else:
+            batch = self._remote.noop_actions()
+            for agent in live:
+                action = actions.get(agent)
+                if action is not None:
+                    batch[self._index[agent]] = action
+        res = self._remote.step(batch)
+        idx = [self._index[a] for a in live]
+        terminated = res.terminated[idx]
+        truncated = res.truncated[idx]
+        if self.max_cycles is not None:
+            self._cycles += 1
+            if self._cycles >= self.max_cycles:
+                truncated = np.ones_like(truncated)
+        assert res.observations is not None
+        observations = {a: res.observations[i] for a, i in zip(live, idx, strict=True)}
+        rewards = dict(zip(live, res.rewards[idx].tolist(), strict=True))  # Python floats
+        terminations = dict(zip(live, terminated.tolist(), strict=True))  # Python bools
+        truncations = dict(zip(live, truncated.tolist(), strict=True))
+        infos: dict[str, dict] = {a: {} for a in live}
+        done = (terminated | truncated).tolist()
+        self.agents = [a for a, d in zip(live, done, strict=True) if not d]
+        return observations, rewards, terminations, truncations, infos
+
+    def state(self) -> np.ndarray:
+        """Every agent's vector observation, concatenated in agent order (see `state_space`)."""
+        return self._remote.observe("vector").reshape(-1).copy()
+
+    def render(self) -> np.ndarray | None:
+        """Every agent's top-down RGB frame side by side: (H, W·N, 3) uint8."""
+        if self.render_mode is None:
+            logger.warn("render() called without render_mode; pass render_mode='rgb_array'")
+            return None
+        frames = self._remote.frames()
+        return frames[0] if len(frames) == 1 else np.concatenate(list(frames), axis=1)
+
+    def close(self) -> None:
+        """Stop the server if this environment launched it (safe to call twice)."""
+        self._remote.close()

@@ -1,0 +1,84 @@
+"""Dodge as a PettingZoo environment: the ParallelEnv (`parallel_env`), and the AEC versions
+(`raw_env` via parallel_to_aec, `env` with PettingZoo's action-bounds wrapper)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pettingzoo import AECEnv
+from pettingzoo.utils import parallel_to_aec, wrappers
+
+from bevy_gym.envs.dodge.config import DodgeConfig
+from bevy_gym.parallel_env import BevyParallelEnv
+from bevy_gym.transport import DEFAULT_TIMEOUT
+
+__all__ = ["DodgeParallelEnv", "env", "parallel_env", "raw_env"]
+
+
+class DodgeParallelEnv(BevyParallelEnv):
+    """Dodge with `num_agents` players; documented in `bevy_gym.envs.dodge_v0`."""
+
+    metadata: dict[str, Any] = {
+        "render_modes": ["rgb_array"],
+        "name": "dodge_v0",
+        "is_parallelizable": True,
+        "render_fps": 15,  # one step = action_repeat (4) ticks of 1/60 s
+    }
+
+    def __init__(
+        self,
+        num_agents: int = 4,
+        arena_mode: str = "shared",
+        action_space: str = "discrete",
+        obs_type: str = "vector",
+        level: int = 1,
+        max_cycles: int = 1000,
+        render_mode: str | None = None,
+        image_size: int = 84,
+        grayscale: bool = False,
+        action_repeat: int = 4,
+        server_url: str | None = None,
+        binary: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> None:
+        self.config = DodgeConfig(
+            num_agents=num_agents,
+            arena_mode=arena_mode,
+            action_space=action_space,
+            obs_type=obs_type,
+            level=level,
+            max_episode_steps=max_cycles,
+            render_mode=render_mode,
+            image_size=image_size,
+            grayscale=grayscale,
+            action_repeat=action_repeat,
+            server_url=server_url,
+            binary=binary,
+        )
+        super().__init__(
+            server_url,
+            launch=self.config.launch(),
+            spec=self.config.spec(),
+            obs_type=obs_type,
+            render_mode=render_mode,
+            options=self.config.server_options(),
+            timeout=timeout,
+        )
+
+
+def parallel_env(**kwargs: Any) -> DodgeParallelEnv:
+    """The dodge ParallelEnv (keyword arguments: see `bevy_gym.envs.dodge_v0`)."""
+    return DodgeParallelEnv(**kwargs)
+
+
+def raw_env(**kwargs: Any) -> AECEnv:
+    """The dodge AEC env, converted from the ParallelEnv."""
+    return parallel_to_aec(DodgeParallelEnv(**kwargs))
+
+
+def env(**kwargs: Any) -> AECEnv:
+    """The dodge AEC env with PettingZoo's out-of-bounds action check (discrete) or clip."""
+    aec = raw_env(**kwargs)
+    if kwargs.get("action_space", "discrete") == "discrete":
+        return wrappers.AssertOutOfBoundsWrapper(aec)
+    return wrappers.ClipOutOfBoundsWrapper(aec)

@@ -1,0 +1,183 @@
+//! A second, unrelated game ("reach the number") served by the unchanged plugin: proof that the
+//! plugin is generic. Each agent walks a counter towards a hidden target drawn from its arena's
+//! random stream; reaching it terminates the agent.
+
+use bevy::prelude::*;
+use bevy_gym_server::raster::{Canvas, Rgb};
+use bevy_gym_server::{
+    Action, AgentIo, AgentSpaces, ArenaMode, ArenaRngs, EnvServerPlugin, Environment, GymGame,
+    ImageSpec, Layout, ResetRequest, ServerSettings, SimTick, Space,
+};
+use rand_core::RngCore;
+use serde_json::{Map, Value, json};
+
+#[derive(Resource, Default)]
+struct Counters {
+    value: Vec<i32>,
+    target: Vec<i32>,
+}
+
+struct ReachTheNumber;
+
+impl GymGame for ReachTheNumber {
+    const NAME: &'static str = "reach_the_number";
+
+    fn tick_seconds(_: &World) -> f32 {
+        1.0
+    }
+
+    fn spaces(_: &World, _: usize) -> AgentSpaces {
+        AgentSpaces {
+            action: Space::discrete_named(&["DOWN", "STAY", "UP"]),
+            observation: Space::float_box(&[1], -1.0, 1.0),
+        }
+    }
+
+    fn image(_: &World) -> ImageSpec {
+        ImageSpec {
+            channels: 1,
+            height: 4,
+            width: 4,
+        }
+    }
+
+    fn options(_: &World) -> Map<String, Value> {
+        Map::new()
+    }
+
+    fn configure(_: &mut World, options: &Map<String, Value>) -> Result<(), String> {
+        match options.keys().next() {
+            Some(key) => Err(format!("unknown option {key:?}; expected none")),
+            None => Ok(()),
+        }
+    }
+
+    fn reset_arenas(world: &mut World, arenas: &[usize]) {
+        let layout = world.resource::<AgentIo>().layout().clone();
+        world.resource_scope(|world, mut rngs: Mut<ArenaRngs>| {
+            let mut counters = world.resource_mut::<Counters>();
+            counters.value.resize(layout.num_agents, 0);
+            counters.target.resize(layout.num_agents, 0);
+            for &arena in arenas {
+                for agent in layout.agents_in(arena) {
+                    counters.value[agent] = 0;
+                    counters.target[agent] = (rngs.arena(arena).next_u32() % 9) as i32 - 4;
+                }
+            }
+        });
+    }
+
+    fn observe(world: &mut World, out: &mut [f32]) {
+        let c = world.resource::<Counters>();
+        for (i, o) in out.iter_mut().enumerate() {
+            *o = (c.target[i] - c.value[i]) as f32 / 10.0;
+        }
+    }
+
+    fn render(world: &mut World, out: &mut [u8]) {
+        let spec = Self::image(world);
+        let c = world.resource::<Counters>();
+        for (agent, pixels) in out.chunks_exact_mut(spec.bytes()).enumerate() {
+            let shade = (128 + 10 * c.value[agent]) as u8;
+            Canvas::new(pixels, spec).fill(Rgb(shade, shade, shade));
+        }
+    }
+
+    fn state(world: &mut World) -> Value {
+        let c = world.resource::<Counters>();
+        json!({ "target": c.target, "value": c.value })
+    }
+}
+
+fn walk(mut io: ResMut<AgentIo>, mut counters: ResMut<Counters>) {
+    for agent in 0..io.layout().num_agents {
+        let arena = io.layout().arena_of(agent);
+        if !io.arena_running(arena) || !io.is_live(agent) {
+            continue;
+        }
+        let delta = io
+            .action(agent)
+            .and_then(Action::index)
+            .map_or(0, |i| i as i32 - 1);
+        counters.value[agent] += delta;
+        let distance = (counters.target[agent] - counters.value[agent]).abs();
+        io.add_reward(agent, -(distance as f32));
+        if distance == 0 {
+            io.terminate(agent);
+        }
+    }
+}
+
+fn env(agents: usize, seed: u64) -> Environment<ReachTheNumber> {
+    let mut app = App::new();
+    app.add_plugins(EnvServerPlugin::<ReachTheNumber>::new(ServerSettings {
+        host: "127.0.0.1".into(),
+        port: 0,
+        layout: Layout {
+            mode: ArenaMode::Separate,
+            num_agents: agents,
+        },
+        seed,
+        action_repeat: 1,
+        max_episode_steps: 20,
+        exit_with_parent: false,
+        game_options: Map::new(),
+    }))
+    .init_resource::<Counters>()
+    .add_systems(SimTick, walk);
+    Environment::new(app).expect("starts")
+}
+
+fn greedy(e: &mut Environment<ReachTheNumber>) -> Vec<Option<String>> {
+    let obs = e.observe().unwrap().to_vec();
+    obs.iter()
+        .map(|&o| {
+            Some(
+                if o > 0.0 {
+                    "UP"
+                } else if o < 0.0 {
+                    "DOWN"
+                } else {
+                    "STAY"
+                }
+                .to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn second_game_runs_on_the_unchanged_plugin() {
+    let mut e = env(3, 1);
+    let spec: Value = serde_json::from_str(&e.spec_json()).unwrap();
+    assert_eq!(spec["game"], "reach_the_number");
+    assert_eq!(
+        spec["agents"][2]["action_space"]["names"],
+        json!(["DOWN", "STAY", "UP"])
+    );
+    for _ in 0..10 {
+        let strings = greedy(&mut e);
+        let actions = e.parse_actions(&strings).unwrap();
+        e.step(actions, &[]).unwrap();
+    }
+    assert_eq!(
+        e.terminated(),
+        &[true, true, true],
+        "greedy play reaches every target"
+    );
+    assert!(e.parse_actions(&[Some("LEFT".into()), None, None]).is_err());
+    e.reset(ResetRequest {
+        arenas: Some(vec![1]),
+        ..Default::default()
+    })
+    .unwrap();
+    assert_eq!(e.terminated(), &[true, false, true]);
+    assert_eq!(e.render().len(), 3 * 16);
+}
+
+#[test]
+fn second_game_is_seeded_by_the_plugin() {
+    let targets = |seed| env(4, seed).state_json();
+    assert_eq!(targets(5), targets(5));
+    assert_ne!(targets(5), targets(6));
+}

@@ -1,0 +1,184 @@
+"""Gymnasium conformance of dodge against the real server: check_env (Gymnasium's and SB3's) on
+the single-agent env, the make_vec vector env's autoreset semantics, and Sync/AsyncVectorEnv."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from gymnasium.utils.env_checker import check_env
+from gymnasium.vector import AutoresetMode
+
+import bevy_gym  # noqa: F401  (registers the ids)
+from bevy_gym.envs.dodge import DodgeEnv
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.server
+
+ID = "bevy_gym/Dodge-v0"
+
+
+@pytest.mark.parametrize("action_space", ["discrete", "continuous"])
+@pytest.mark.parametrize("obs_type", ["vector", "pixels"])
+def test_gymnasium_check_env(action_space, obs_type):
+    env = gym.make(ID, action_space=action_space, obs_type=obs_type, render_mode="rgb_array")
+    check_env(env.unwrapped, skip_render_check=False)
+    env.close()
+
+
+@pytest.mark.parametrize("action_space", ["discrete", "continuous"])
+@pytest.mark.parametrize("obs_type", ["vector", "pixels"])
+def test_sb3_check_env(action_space, obs_type):
+    from stable_baselines3.common.env_checker import check_env as sb3_check_env
+
+    env = DodgeEnv(action_space=action_space, obs_type=obs_type)
+    sb3_check_env(env, warn=True)
+    env.close()
+
+
+def test_acceptance_one_liner():
+    code = (
+        "import bevy_gym, gymnasium as g; e = g.make('bevy_gym/Dodge-v0'); e.reset(seed=0); "
+        "print(e.step(e.action_space.sample()))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    assert "array(" in out.stdout
+
+
+def test_make_honours_time_limits_longer_and_shorter_than_the_default():
+    env = gym.make(ID, max_episode_steps=3)
+    env.reset(seed=0)
+    truncs = [env.step(0)[3] for _ in range(3)]
+    assert truncs == [False, False, True]
+    env.close()
+    # The server's own limit is off under gym.make, so TimeLimit alone decides.
+    assert env.unwrapped.config.max_episode_steps == 0
+
+
+def test_seeds_reproduce_and_differ():
+    env = gym.make(ID, level=2)
+
+    def episode(seed):
+        trace = [env.reset(seed=seed)[0]]
+        for _ in range(40):  # the reset frame has no projectiles yet: the seed shows later
+            trace.append(env.step(0)[0])
+        return np.stack(trace)
+
+    a, b, c = episode(11), episode(11), episode(12)
+    assert np.array_equal(a, b) and not np.array_equal(a, c)
+    env.close()
+
+
+def test_render_is_the_agents_top_down_rgb_frame():
+    for grayscale in (False, True):
+        env = gym.make(ID, render_mode="rgb_array", image_size=64, grayscale=grayscale)
+        env.reset(seed=0)
+        frame = env.render()
+        assert frame.shape == (64, 64, 3) and frame.dtype == np.uint8 and frame.std() > 0
+        env.close()
+
+
+def test_pixels_observation_matches_render():
+    env = gym.make(ID, obs_type="pixels", render_mode="rgb_array")
+    obs, _ = env.reset(seed=0)
+    assert obs.shape == (84, 84, 3)
+    np.testing.assert_array_equal(obs, env.render())
+    env.close()
+
+
+def run_until_done(env, actions, limit=2000):
+    """Step until some sub-env finishes; returns the step results of that step and the next."""
+    for _ in range(limit):
+        out = env.step(actions)
+        if (out[2] | out[3]).any():
+            return out, env.step(actions)
+    raise AssertionError("no episode ended")
+
+
+def test_make_vec_is_one_server_with_next_step_autoreset():
+    envs = gym.make_vec(ID, num_envs=4, max_episode_steps=20)
+    assert envs.metadata["autoreset_mode"] == AutoresetMode.NEXT_STEP
+    assert envs.num_envs == 4 and envs.observation_space.shape == (4, 72)
+    obs, infos = envs.reset(seed=0)
+    assert obs.shape == (4, 72) and infos == {}
+    assert envs.observation_space.contains(obs)
+    actions = np.zeros(4, dtype=np.int64)
+    (obs1, rew1, term1, trunc1, _), (obs2, rew2, term2, trunc2, _) = run_until_done(envs, actions)
+    done = term1 | trunc1
+    # Next-step autoreset: the finished arenas come back reset, with reward 0 and no flags...
+    assert (rew2[done] == 0).all() and not (term2[done] | trunc2[done]).any()
+    # ...and their observation is a reset observation, the same as a fresh seeded reset gives.
+    assert rew1.dtype == np.float64 and term1.dtype == np.bool_
+    assert envs.unwrapped.remote.process is not None  # one server for all arenas
+    envs.close()
+
+
+UP = 1
+
+
+def test_vector_autoreset_resets_only_the_finished_arena():
+    envs = gym.make_vec(ID, num_envs=2, max_episode_steps=10)
+    reset_obs, _ = envs.reset(seed=3)
+    up = np.full(2, UP)
+    for _ in range(5):
+        envs.step(up)
+    envs.reset(options={"reset_mask": np.array([False, True])})  # arena 1 starts over
+    for _ in range(4):
+        envs.step(up)
+    obs, rew, term, trunc, _ = envs.step(up)  # arena 0's 10th step, arena 1's 5th
+    assert trunc.tolist() == [True, False] and not term.any()
+    moving = obs[1].copy()
+    obs, rew, term, trunc, _ = envs.step(up)
+    # Arena 0 comes back reset (reward 0, no flags, the reset observation)...
+    assert rew[0] == 0.0 and not trunc[0] and not term[0]
+    np.testing.assert_array_equal(obs[0], reset_obs[0])
+    # ...while arena 1 kept walking: it was stepped, not reset.
+    assert rew[1] > 0 and obs[1][1] > moving[1]
+    envs.close()
+
+
+def test_vector_env_same_step_mode_reports_final_obs():
+    envs = gym.make_vec(ID, num_envs=3, max_episode_steps=5, autoreset_mode="SameStep")
+    assert envs.metadata["autoreset_mode"] == AutoresetMode.SAME_STEP
+    reset_obs, _ = envs.reset(seed=1)
+    for _ in range(5):
+        obs, rew, term, trunc, infos = envs.step(np.full(3, UP))
+    assert trunc.all() and infos["_final_obs"].all()
+    assert infos["final_obs"][0].shape == (72,)
+    assert infos["final_obs"][0][1] > 0  # the last real observation, 5 steps up
+    np.testing.assert_array_equal(obs, reset_obs)  # obs is already the reset one
+    obs, rew, term, trunc, infos = envs.step(np.full(3, UP))
+    assert not trunc.any() and rew.min() > 0  # stepped normally, no reset step in between
+    envs.close()
+
+
+def test_vector_env_is_deterministic_per_seed():
+    def trace(seed):
+        envs = gym.make_vec(ID, num_envs=3, max_episode_steps=40)
+        rng = np.random.default_rng(0)
+        out = [envs.reset(seed=seed)[0]]
+        for _ in range(100):
+            out.extend(envs.step(rng.integers(5, size=3))[:4])
+        envs.close()
+        return out
+
+    a, b, c = trace(5), trace(5), trace(6)
+    assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
+    assert not all(np.array_equal(x, y) for x, y in zip(a, c, strict=True))
+
+
+@pytest.mark.parametrize("vector_cls", [gym.vector.SyncVectorEnv, gym.vector.AsyncVectorEnv])
+def test_gymnasium_vector_wrappers(vector_cls):
+    envs = vector_cls([lambda: gym.make(ID, max_episode_steps=30) for _ in range(3)])
+    obs, _ = envs.reset(seed=4)
+    assert obs.shape == (3, 72)
+    for _ in range(40):
+        obs, rew, term, trunc, _ = envs.step(envs.action_space.sample())
+    assert envs.observation_space.contains(obs)
+    envs.close()

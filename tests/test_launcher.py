@@ -1,0 +1,157 @@
+"""The launcher against the real bevy-dodge: free ports without races, readiness, clean shutdown
+on close(), on garbage collection and when the owning Python process is SIGKILLed, and errors
+that say what to do (missing binary, early exit)."""
+
+from __future__ import annotations
+
+import gc
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+import bevy_gym
+from bevy_gym import BinaryNotFoundError, ServerDiedError, ServerProcess, ServerStartError
+from bevy_gym.client import Client
+from bevy_gym.envs import dodge_v0
+from bevy_gym.launcher import find_binary
+from tests.conftest import REPO, alive, children_named, wait_dead
+
+pytestmark = pytest.mark.server
+
+
+def test_sixteen_environments_at_once_get_sixteen_servers(dodge_binary):
+    with ThreadPoolExecutor(16) as pool:
+        servers = list(pool.map(lambda _: ServerProcess(dodge_binary), range(16)))
+    try:
+        assert len({s.url for s in servers}) == 16
+        assert len({s.pid for s in servers}) == 16
+        for server in servers:  # each answers as its own server
+            assert Client(server.url).spec().game == "dodge"
+    finally:
+        for server in servers:
+            server.close()
+    assert wait_dead([s.pid for s in servers]) == []
+
+
+def test_sixteen_envs_created_in_a_row_then_closed(dodge_binary):
+    envs = [dodge_v0.parallel_env(num_agents=1) for _ in range(16)]
+    for env in envs:
+        env.reset(seed=1)
+    pids = [env.remote.process.pid for env in envs]
+    assert len(set(pids)) == 16
+    for env in envs:
+        env.close()
+        env.close()  # twice is safe
+    assert wait_dead(pids) == []
+
+
+def test_garbage_collection_stops_the_server(dodge_binary):
+    env = dodge_v0.parallel_env(num_agents=1)
+    env.reset()
+    pid = env.remote.process.pid
+    del env
+    gc.collect()
+    assert wait_dead([pid]) == []
+
+
+@pytest.mark.parametrize("how", ["sigkill", "exit"])
+def test_no_server_outlives_its_python_process(dodge_binary, how):
+    script = textwrap.dedent(
+        f"""
+        import os, sys, time
+        import gymnasium as gym
+        import bevy_gym
+        env = gym.make("bevy_gym/Dodge-v0", binary={dodge_binary!r})
+        env.reset(seed=0)
+        print(env.unwrapped.remote.process.pid, flush=True)
+        if {how!r} == "exit":
+            sys.exit(0)  # no close(): the atexit finalizer must stop the server
+        time.sleep(120)
+        """
+    )
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, cwd=REPO)
+    try:
+        server_pid = int(child.stdout.readline())
+        assert alive(server_pid)
+        if how == "sigkill":
+            os.kill(child.pid, signal.SIGKILL)
+        child.wait(timeout=30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    assert wait_dead([server_pid], timeout=2.0) == [], "bevy-dodge outlived its parent by 2 s"
+
+
+def test_close_leaves_no_child_behind(dodge_binary):
+    before = set(children_named("bevy-dodge"))
+    env = dodge_v0.parallel_env(num_agents=2)
+    env.reset(seed=0)
+    pid = env.remote.process.pid
+    assert set(children_named("bevy-dodge")) - before == {pid}
+    env.close()
+    assert wait_dead([pid]) == []
+    assert wait_dead(list(set(children_named("bevy-dodge")) - before)) == []
+
+
+def test_missing_binary_names_the_build_command(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr("sysconfig.get_path", lambda name: str(tmp_path))
+    with pytest.raises(BinaryNotFoundError, match=r"make install.*pip install \./game"):
+        find_binary("bevy-dodge")
+    with pytest.raises(BinaryNotFoundError, match="make install"):
+        dodge_v0.parallel_env()
+    with pytest.raises(BinaryNotFoundError, match="does not exist"):
+        find_binary("bevy-dodge", tmp_path / "nope")
+
+
+def test_binary_is_found_in_the_interpreter_scripts_dir_first(monkeypatch, tmp_path, dodge_binary):
+    link = tmp_path / "bevy-dodge"
+    link.symlink_to(dodge_binary)
+    monkeypatch.setattr("sysconfig.get_path", lambda name: str(tmp_path))
+    assert find_binary("bevy-dodge") == str(link)
+
+
+def test_server_that_exits_early_is_quoted(dodge_binary):
+    with pytest.raises(ServerStartError) as info:
+        ServerProcess(dodge_binary, ["--level", "99"])
+    message = str(info.value)
+    assert "exited with status" in message and "--level 99" in message
+    assert "stderr ends with" in message  # clap's complaint is quoted
+
+
+def test_a_server_that_dies_is_reported_with_its_status(dodge_binary):
+    env = dodge_v0.parallel_env(num_agents=1)
+    env.reset(seed=0)
+    process = env.remote.process
+    os.kill(process.pid, signal.SIGKILL)
+    with pytest.raises(ServerDiedError, match="exited with status -9") as info:
+        env.step({"agent_0": 0})
+    assert info.value.returncode == -9 and process.url in str(info.value)
+    env.close()
+
+
+def test_import_registers_everything():
+    assert bevy_gym.resolve("dodge") == "bevy_gym/Dodge-v0"
+    assert bevy_gym.resolve("dodge", "pettingzoo") == "bevy_gym/dodge-v0"
+    assert bevy_gym.resolve("bevy_gym/Dodge-v0", "pettingzoo") == "bevy_gym/dodge-v0"
+    with pytest.raises(ValueError, match="known short names: dodge"):
+        bevy_gym.resolve("pong")
+
+
+def test_quickstart_example_runs(dodge_binary):
+    import subprocess
+
+    out = subprocess.run(
+        [sys.executable, "examples/dodge_quickstart.py", "--steps", "30"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "pettingzoo: state (288,)" in out.stdout
