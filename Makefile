@@ -2,7 +2,7 @@
 PYTHON ?= python
 CARGO ?= cargo
 
-.PHONY: install test test-rust test-python bench lint format
+.PHONY: install test test-rust test-python bench lint headless format
 
 ## Install bevy_gym (editable, with training and dev extras) and build bevy-dodge into the active environment.
 install:
@@ -17,16 +17,23 @@ test-rust:
 test-python:
 	$(PYTHON) -m pytest -q
 
-## Benchmarks (figures, not pass/fail): the server's in-process step cost.
+## Benchmarks (figures, not pass/fail; a few minutes): one markdown table of every row of
+## docs/performance.md, figures in benchmarks/results.json. Needs `make install` first.
 bench:
-	cd game && $(CARGO) bench --bench step_cost
+	CARGO="$(CARGO)" $(PYTHON) benchmarks/run.py --json benchmarks/results.json
 
-## Style gates: ruff, rustfmt, clippy.
-lint:
+## Style gates: ruff, rustfmt, clippy; and the default build must stay headless.
+lint: headless
 	$(PYTHON) -m ruff check .
 	$(PYTHON) -m ruff format --check .
 	cd game && $(CARGO) fmt --all --check
 	cd game && $(CARGO) clippy --all-targets -- -D warnings
+
+## Fails if the default build pulls in a renderer, windowing or audio/input stack.
+headless:
+	@cd game && if $(CARGO) tree -e normal --prefix none | grep -E '^(wgpu|winit|alsa|libudev|udev)'; then \
+		echo "the default build must be headless (no wgpu, winit, alsa or udev)"; exit 1; \
+	else echo "headless: no wgpu, winit, alsa or udev in the dependency tree"; fi
 
 format:
 	$(PYTHON) -m ruff format .

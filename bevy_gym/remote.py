@@ -15,7 +15,7 @@ from bevy_gym.client import Client
 from bevy_gym.launcher import DEFAULT_START_TIMEOUT, ServerProcess, find_binary
 from bevy_gym.legacy import LegacyGame
 from bevy_gym.protocol import PROTOCOL_VERSION, Spec, StepResult, encode_actions
-from bevy_gym.transport import DEFAULT_TIMEOUT, ProtocolError, Transport
+from bevy_gym.transport import DEFAULT_TIMEOUT, ProtocolError, ServerDiedError, Transport
 
 __all__ = ["OBS_TYPES", "Launch", "RemoteGame"]
 
@@ -37,7 +37,11 @@ class RemoteGame:
 
     `spec` given: the spaces the environment promises, checked against the server's /spec when it
     connects (so construction needs no server). `spec` None: read from the server right away.
-    `legacy` describes an original bevy_rl server (no /spec, no binary routes)."""
+    `legacy` describes an original bevy_rl server (no /spec, no binary routes).
+
+    `restart_on_crash` (launched servers only): when the server dies, start a new one, reset it and
+    report the interrupted step as truncated for every agent; `last_restart` then says why (and is
+    None after any other call). `token` is sent with every request (servers run with --token)."""
 
     def __init__(
         self,
@@ -49,9 +53,13 @@ class RemoteGame:
         obs_type: str = "vector",
         options: Mapping[str, Any] | None = None,
         timeout: float = DEFAULT_TIMEOUT,
+        restart_on_crash: bool = False,
+        token: str | None = None,
     ) -> None:
         if (server_url is None) == (launch is None):
             raise ValueError("give exactly one of server_url (a running server) or launch")
+        if restart_on_crash and launch is None:
+            raise ValueError("restart_on_crash needs a server bevy_gym launches (no server_url)")
         if obs_type not in OBS_TYPES:
             raise ValueError(f"obs_type must be one of {OBS_TYPES}, got {obs_type!r}")
         if legacy is not None:
@@ -64,6 +72,10 @@ class RemoteGame:
         self.obs_type = obs_type
         self.options = dict(options or {})
         self.timeout = timeout
+        self.restart_on_crash = restart_on_crash
+        self.token = token
+        self.last_restart: str | None = None
+        self.restarts = 0
         # Resolve the binary now: a missing binary should fail at construction, not at reset.
         self._binary = find_binary(launch.name, launch.binary) if launch else None
         self._process: ServerProcess | None = None
@@ -97,11 +109,14 @@ class RemoteGame:
                 self._binary, self.launch.args, start_timeout=self.launch.start_timeout
             )
             transport = Transport(
-                self._process.url, timeout=self.timeout, diagnose=self._process.diagnose
+                self._process.url,
+                timeout=self.timeout,
+                diagnose=self._process.diagnose,
+                token=self.token,
             )
         else:
             assert self.server_url is not None
-            transport = Transport(self.server_url, timeout=self.timeout)
+            transport = Transport(self.server_url, timeout=self.timeout, token=self.token)
         client = Client(transport=transport)
         try:
             if self.legacy is None:
@@ -189,17 +204,43 @@ class RemoteGame:
 
     def step(self, actions: Any, reset_arenas: Sequence[int] | None = None) -> StepResult:
         """Step every agent. `actions`: an array (N, ...) or, for legacy servers, a per-agent list
-        with None for agents that send no command. Arenas in `reset_arenas` are reset instead."""
-        client = self.connect()
-        if self.legacy is not None:
-            if reset_arenas:
-                raise ValueError("legacy bevy_rl servers cannot reset single arenas")
-            strings = [self.legacy.action_string(a, i) for i, a in enumerate(actions)]
-            res = client.step(strings, num_agents=self.num_agents)
-            return StepResult(res.rewards, res.terminated, res.truncated, self._legacy_observe())
-        body = encode_actions(actions, self.action_space(0), self.num_agents)
-        return client.step_binary(
-            body, obs=self.obs_type, reset=reset_arenas, obs_shape=self._obs_shape()
+        with None for agents that send no command. Arenas in `reset_arenas` are reset instead.
+        Actions outside their space raise ValueError before anything is sent."""
+        self.last_restart = None
+        if self.legacy is None:
+            body = encode_actions(
+                check_actions(actions, self.action_space(0), self.spec.agent_ids),
+                self.action_space(0),
+                self.num_agents,
+            )
+        try:
+            client = self.connect()
+            if self.legacy is not None:
+                if reset_arenas:
+                    raise ValueError("legacy bevy_rl servers cannot reset single arenas")
+                strings = [self.legacy.action_string(a, i) for i, a in enumerate(actions)]
+                res = client.step(strings, num_agents=self.num_agents)
+                return StepResult(
+                    res.rewards, res.terminated, res.truncated, self._legacy_observe()
+                )
+            return client.step_binary(
+                body, obs=self.obs_type, reset=reset_arenas, obs_shape=self._obs_shape()
+            )
+        except ServerDiedError as exc:
+            if not self.restart_on_crash:
+                raise
+            return self._restart(exc)
+
+    def _restart(self, exc: ServerDiedError) -> StepResult:
+        """Replace a dead server: a fresh one, reset; the interrupted step ends truncated."""
+        self.close()
+        self.restarts += 1
+        logger.warn(f"restarting the game server after a crash: {exc}")
+        fresh = self.reset()
+        self.last_restart = str(exc)
+        n = self.num_agents
+        return StepResult(
+            np.zeros(n, np.float32), np.zeros(n, bool), np.ones(n, bool), fresh.observations
         )
 
     def reset(
@@ -301,3 +342,48 @@ def _spec_mismatch(expected: Spec, actual: Spec, obs_type: str) -> str | None:
             f"expected {expected.pixel_observation_space}"
         )
     return None
+
+
+def check_actions(actions: Any, space: spaces.Space, agent_ids: Sequence[str]) -> np.ndarray:
+    """Every agent's action as an array, or ValueError naming the first agent whose action lies
+    outside `space` (checked here so that nothing invalid is ever sent)."""
+    n = len(agent_ids)
+    if isinstance(space, spaces.Discrete):
+        raw = np.asarray(actions)
+        if raw.shape not in ((n,), (n, 1)) or not (
+            np.issubdtype(raw.dtype, np.integer)
+            or (np.issubdtype(raw.dtype, np.floating) and np.all(raw == np.round(raw)))
+        ):
+            raise ValueError(
+                f"actions {_short(raw)} do not fit {n} agents' {space}: expected {n} integers"
+            )
+        flat = raw.reshape(n)
+        bad = np.flatnonzero((flat < space.start) | (flat >= space.start + space.n))
+        if bad.size:
+            i = int(bad[0])
+            raise ValueError(f"action of {agent_ids[i]} is {flat[i]}; expected a value in {space}")
+        return flat
+    if isinstance(space, spaces.Box):
+        arr = np.asarray(actions, dtype=np.float64)
+        if arr.size != n * int(np.prod(space.shape)):
+            raise ValueError(
+                f"actions of shape {arr.shape} do not fit {n} agents' {space}: "
+                f"expected shape {(n, *space.shape)}"
+            )
+        arr = arr.reshape(n, -1)
+        low = np.broadcast_to(space.low, space.shape).reshape(-1)
+        high = np.broadcast_to(space.high, space.shape).reshape(-1)
+        ok = np.isfinite(arr) & (arr >= low) & (arr <= high)
+        bad = np.flatnonzero(~ok.all(axis=1))
+        if bad.size:
+            i = int(bad[0])
+            raise ValueError(
+                f"action of {agent_ids[i]} is {arr[i].tolist()}; expected finite values in {space}"
+            )
+        return arr
+    raise TypeError(f"unsupported action space {space}")
+
+
+def _short(arr: np.ndarray) -> str:
+    text = np.array2string(arr, threshold=8)
+    return text if len(text) < 80 else text[:77] + "..."

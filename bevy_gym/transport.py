@@ -100,6 +100,7 @@ class Transport:
         url: str,
         timeout: float = DEFAULT_TIMEOUT,
         diagnose: Callable[[], tuple[str, int | None] | None] | None = None,
+        token: str | None = None,
     ) -> None:
         parts = urlsplit(url)
         if parts.scheme != "http" or not parts.hostname:
@@ -109,6 +110,8 @@ class Transport:
         self.port = parts.port or 80
         self.timeout = timeout
         self.diagnose = diagnose
+        # Sent on every request when the server was started with --token (non-loopback servers).
+        self._auth = {"Authorization": f"Bearer {token}"} if token else {}
         self._conn: http.client.HTTPConnection | None = None
         self._used = False  # whether the current connection already carried a request
 
@@ -184,6 +187,7 @@ class Transport:
         limit = self.timeout if timeout is None else timeout
         conn.sock.settimeout(limit)
         headers = {"Content-Length": str(len(body))} if body is not None else {}
+        headers.update(self._auth)
         conn.request(method, target, body=body, headers=headers)
         self._used = True
         resp = conn.getresponse()

@@ -45,6 +45,12 @@ pub struct Cli {
     /// Exit when stdin closes or the parent process dies (set by launchers).
     #[arg(long)]
     pub exit_with_parent: bool,
+    /// Permit a non-loopback --host (requires --token).
+    #[arg(long)]
+    pub allow_remote: bool,
+    /// Shared secret (16+ characters) every request must send as `Authorization: Bearer <token>`.
+    #[arg(long)]
+    pub token: Option<String>,
 }
 
 impl Cli {
@@ -69,6 +75,8 @@ impl Cli {
             action_repeat: self.action_repeat,
             max_episode_steps: self.max_episode_steps,
             exit_with_parent: self.exit_with_parent,
+            token: self.token.clone(),
+            allow_remote: self.allow_remote,
             game_options: options,
         }
     }

@@ -362,3 +362,82 @@ fn without_port_listens_on_bevy_rl_port() {
     let _ = child.wait();
     assert_eq!(line.trim(), "http://127.0.0.1:7878");
 }
+
+#[test]
+fn non_loopback_needs_allow_remote_and_a_token() {
+    let refused = Command::new(env!("CARGO_BIN_EXE_bevy-dodge"))
+        .args(["--host", "0.0.0.0", "--port", "0"])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(refused.stdout.is_empty(), "must not announce an address");
+    let why = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        why.contains("--allow-remote") && why.contains("--token"),
+        "{why}"
+    );
+    let weak = Command::new(env!("CARGO_BIN_EXE_bevy-dodge"))
+        .args([
+            "--host",
+            "0.0.0.0",
+            "--port",
+            "0",
+            "--allow-remote",
+            "--token",
+            "short",
+        ])
+        .output()
+        .unwrap();
+    assert!(!weak.status.success());
+
+    let token = "0123456789abcdef-secret";
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bevy-dodge"))
+        .args([
+            "--host",
+            "0.0.0.0",
+            "--port",
+            "0",
+            "--allow-remote",
+            "--token",
+            token,
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let port = line.trim().rsplit(':').next().unwrap().to_string();
+    let addr = format!("127.0.0.1:{port}");
+    let denied = Connection::open(&addr).request("GET", "/state", b"");
+    assert_eq!(denied.status, 401);
+    assert_eq!(json(&denied)["code"], "unauthorized");
+    let wrong = raw_request(
+        &addr,
+        "GET /state HTTP/1.1\r\nAuthorization: Bearer nope\r\n\r\n",
+    );
+    assert!(wrong.starts_with("HTTP/1.1 401"), "{wrong}");
+    let allowed = raw_request(
+        &addr,
+        &format!("GET /state HTTP/1.1\r\nAuthorization: Bearer {token}\r\n\r\n"),
+    );
+    assert!(allowed.starts_with("HTTP/1.1 200"), "{allowed}");
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+fn raw_request(addr: &str, request: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut buf = [0u8; 4096];
+    let n = stream.read(&mut buf).unwrap_or(0);
+    String::from_utf8_lossy(&buf[..n]).into_owned()
+}

@@ -29,6 +29,11 @@ pub struct ServerSettings {
     pub max_episode_steps: u32,
     /// Exit when stdin closes or the parent process dies.
     pub exit_with_parent: bool,
+    /// Shared secret every request must carry (`Authorization: Bearer …`); required to bind
+    /// anything but loopback.
+    pub token: Option<String>,
+    /// Permit binding a non-loopback address (the network can then reach the server).
+    pub allow_remote: bool,
     /// The game's start options (the same keys as `/reset?options=`).
     pub game_options: Map<String, Value>,
 }
@@ -78,7 +83,8 @@ fn run_server<G: GymGame>(app: App) -> AppExit {
 fn serve<G: GymGame>(app: App) -> Result<(), String> {
     let settings = app.world().resource::<ServerSettings>().clone();
     let mut env = Environment::<G>::new(app).map_err(|e| e.to_string())?;
-    let listener = Listener::bind(&settings.host, settings.port)?;
+    check_exposure(&settings)?;
+    let listener = Listener::bind(&settings.host, settings.port, settings.token.as_deref())?;
     let (to_sim, mailbox) = transport::mailbox();
     process::install_stop_watchers(&to_sim, settings.exit_with_parent)?;
     let url = listener.url()?;
@@ -91,4 +97,48 @@ fn serve<G: GymGame>(app: App) -> Result<(), String> {
         .map_err(|e| format!("cannot write the address to stdout: {e}"))?;
     http::serve(&mut env, &mailbox);
     Ok(())
+}
+
+/// Whether `host` names this machine's loopback interface only.
+pub fn is_loopback(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_matches(['[', ']'])
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Refuses to expose the server beyond loopback unless asked explicitly and protected by a token.
+fn check_exposure(settings: &ServerSettings) -> Result<(), String> {
+    if is_loopback(&settings.host) {
+        return Ok(());
+    }
+    if !settings.allow_remote {
+        return Err(format!(
+            "refusing to listen on {}: a non-loopback address exposes the server to the network; expected 127.0.0.1, or --allow-remote together with --token <secret>",
+            settings.host
+        ));
+    }
+    match settings.token.as_deref() {
+        Some(token) if token.len() >= 16 => Ok(()),
+        _ => Err(format!(
+            "refusing to listen on {} without a token of at least 16 characters; expected --token <secret> with --allow-remote",
+            settings.host
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_loopback;
+
+    #[test]
+    fn loopback_names() {
+        for host in ["127.0.0.1", "127.1.2.3", "::1", "[::1]", "localhost"] {
+            assert!(is_loopback(host), "{host}");
+        }
+        for host in ["0.0.0.0", "192.168.1.2", "::", "example.com"] {
+            assert!(!is_loopback(host), "{host}");
+        }
+    }
 }

@@ -45,14 +45,19 @@ pub enum Incoming {
 /// A bound listener.
 pub struct Listener {
     listener: TcpListener,
+    token: Option<Arc<str>>,
 }
 
 impl Listener {
-    /// Binds `host:port` (port 0 picks a free one).
-    pub fn bind(host: &str, port: u16) -> Result<Self, String> {
+    /// Binds `host:port` (port 0 picks a free one). With a `token`, every request must carry
+    /// `Authorization: Bearer <token>` or is answered 401 without reaching the simulation.
+    pub fn bind(host: &str, port: u16, token: Option<&str>) -> Result<Self, String> {
         let listener = TcpListener::bind((host, port))
             .map_err(|e| format!("cannot listen on {host}:{port}: {e}"))?;
-        Ok(Self { listener })
+        Ok(Self {
+            listener,
+            token: token.map(Arc::from),
+        })
     }
 
     /// The bound address as `http://HOST:PORT`.
@@ -88,10 +93,11 @@ impl Listener {
                 open.fetch_add(1, Ordering::SeqCst);
                 let to_sim = to_sim.clone();
                 let open = Arc::clone(&open);
+                let token = self.token.clone();
                 let spawned = std::thread::Builder::new()
                     .stack_size(256 << 10)
                     .spawn(move || {
-                        serve_connection(stream, &to_sim);
+                        serve_connection(stream, &to_sim, token.as_deref());
                         open.fetch_sub(1, Ordering::SeqCst);
                     });
                 if spawned.is_err() {
@@ -119,7 +125,7 @@ pub fn error_reply(status: u16, code: &str, message: &str) -> HttpReply {
     }
 }
 
-fn serve_connection(stream: TcpStream, to_sim: &Sender<Incoming>) {
+fn serve_connection(stream: TcpStream, to_sim: &Sender<Incoming>, token: Option<&str>) {
     let Ok(write_half) = stream.try_clone() else {
         return;
     };
@@ -134,7 +140,7 @@ fn serve_connection(stream: TcpStream, to_sim: &Sender<Incoming>) {
         let _ = reader
             .get_ref()
             .set_read_timeout(Some(REQUEST_READ_TIMEOUT));
-        let (request, keep_alive) = match read_request(&mut reader, &write_half) {
+        let (request, keep_alive) = match read_request(&mut reader, &write_half, token) {
             Ok(parsed) => parsed,
             Err(ReadError::Closed) => return,
             Err(ReadError::Bad(reply)) => {
@@ -202,6 +208,7 @@ fn read_line_capped(reader: &mut impl BufRead, budget: &mut usize) -> Result<Str
 fn read_request(
     reader: &mut BufReader<TcpStream>,
     writer: &TcpStream,
+    token: Option<&str>,
 ) -> Result<(HttpRequest, bool), ReadError> {
     let mut budget = MAX_HEAD_BYTES;
     let request_line = read_line_capped(reader, &mut budget)?;
@@ -225,6 +232,7 @@ fn read_request(
     let mut keep_alive = version != "HTTP/1.0";
     let mut content_length = 0usize;
     let mut expect_continue = false;
+    let mut authorized = token.is_none();
     loop {
         let line = read_line_capped(reader, &mut budget)?;
         if line.is_empty() {
@@ -264,8 +272,20 @@ fn read_request(
                 }
             }
             "expect" => expect_continue = value.eq_ignore_ascii_case("100-continue"),
+            "authorization" => {
+                if let (Some(token), Some(given)) = (token, value.strip_prefix("Bearer ")) {
+                    authorized = constant_time_eq(token.as_bytes(), given.trim().as_bytes());
+                }
+            }
             _ => {}
         }
+    }
+    if !authorized {
+        return Err(bad(
+            401,
+            "unauthorized",
+            "missing or wrong token; expected the header 'Authorization: Bearer <token>' given to the server with --token".into(),
+        ));
     }
     if content_length > MAX_BODY_BYTES {
         return Err(bad(
@@ -291,10 +311,16 @@ fn read_request(
     ))
 }
 
+/// Compares without an early exit, so response timing does not reveal how much of a guess matched.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 fn reason(status: u16) -> &'static str {
     match status {
         200 => "OK",
         400 => "Bad Request",
+        401 => "Unauthorized",
         404 => "Not Found",
         405 => "Method Not Allowed",
         411 => "Length Required",

@@ -121,6 +121,8 @@ fn env(agents: usize, seed: u64) -> Environment<ReachTheNumber> {
         action_repeat: 1,
         max_episode_steps: 20,
         exit_with_parent: false,
+        token: None,
+        allow_remote: false,
         game_options: Map::new(),
     }))
     .init_resource::<Counters>()
