@@ -10,6 +10,7 @@ from bevy_gym.parallel_env import BevyParallelEnv
 from bevy_gym.protocol import PROTOCOL_VERSION, Spec, StepResult
 from bevy_gym.registration import make_parallel, register_envs, resolve
 from bevy_gym.remote import Launch, RemoteGame
+from bevy_gym.shared_arena import SharedArenaVectorEnv
 from bevy_gym.transport import (
     ProtocolError,
     ServerDiedError,
@@ -39,6 +40,7 @@ __all__ = [
     "ServerRefusedError",
     "ServerStartError",
     "ServerTimeoutError",
+    "SharedArenaVectorEnv",
     "Spec",
     "StepResult",
     "find_binary",

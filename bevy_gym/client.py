@@ -164,11 +164,17 @@ class Client:
         obs_shape: Sequence[int] | None = None,
     ) -> StepResult:
         """`POST /v1/step`: every agent's encoded actions; arenas in `reset` are reset instead."""
-        query = _query(
-            obs=_check_obs(obs), reset=reset if reset is not None and len(reset) else None
-        )
-        resp = self._call("POST", "/v1/step", query, body)
-        return self._frame(resp, "/v1/step", obs_shape)
+        # The per-step call: the query is built by hand (the same text `_query` would build).
+        query = _OBS_QUERY.get(obs) or f"obs={_check_obs(obs)}"
+        if reset is not None and len(reset):
+            query += "&reset=" + ",".join([str(int(i)) for i in reset])
+        resp = self.transport.request("POST", "/v1/step", query, body)
+        if not 200 <= resp.status < 300:
+            self.transport.raise_for_error("POST", "/v1/step", resp)
+        try:
+            return decode_frame(resp.body, obs_shape)
+        except ValueError as exc:
+            raise ProtocolError(self.url, f"POST /v1/step: {exc}") from None
 
     def reset_binary(
         self,
@@ -190,6 +196,9 @@ class Client:
         """`GET /v1/observe`: the current frame, changing nothing."""
         resp = self._call("GET", "/v1/observe", _query(obs=_check_obs(obs)))
         return self._frame(resp, "/v1/observe", obs_shape)
+
+
+_OBS_QUERY = {kind: f"obs={kind}" for kind in OBS_KINDS}
 
 
 def _check_obs(obs: str) -> str:

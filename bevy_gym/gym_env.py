@@ -37,6 +37,8 @@ class BevyEnv(gym.Env):
         render_mode: str | None = None,
         options: Mapping[str, Any] | None = None,
         timeout: float = DEFAULT_TIMEOUT,
+        restart_on_crash: bool = False,
+        token: str | None = None,
     ) -> None:
         self.render_mode = check_render_mode(render_mode, self.metadata)
         self._remote = RemoteGame(
@@ -47,6 +49,8 @@ class BevyEnv(gym.Env):
             obs_type=obs_type,
             options=options,
             timeout=timeout,
+            restart_on_crash=restart_on_crash,
+            token=token,
         )
         if self._remote.num_agents != 1:
             raise ValueError(
@@ -55,7 +59,6 @@ class BevyEnv(gym.Env):
             )
         self.observation_space = self._remote.observation_space(0)
         self.action_space = self._remote.action_space(0)
-        self._action = self._remote.noop_actions()
         self._reset_once = False
 
     @property
@@ -78,19 +81,16 @@ class BevyEnv(gym.Env):
 
     def step(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any]]:
         """One step: one round trip carrying the action and returning the observation."""
-        if self._remote.legacy is not None:
-            res = self._remote.step([action])
-        else:
-            batch = self._action.copy()
-            batch[0] = action
-            res = self._remote.step(batch)
+        # A one-agent batch, checked once in RemoteGame.step before any cast could hide a bad value.
+        res = self._remote.step([action])
         assert res.observations is not None
+        # .item() gives the Python float and bools Gymnasium's checkers (and SB3) expect.
         return (
             res.observations[0],
-            float(res.rewards[0]),
-            bool(res.terminated[0]),
-            bool(res.truncated[0]),
-            {},
+            res.rewards.item(0),
+            res.terminated.item(0),
+            res.truncated.item(0),
+            self._remote.restart_info(),
         )
 
     def render(self) -> np.ndarray | None:

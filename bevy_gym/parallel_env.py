@@ -69,6 +69,8 @@ class BevyParallelEnv(ParallelEnv):
         options: Mapping[str, Any] | None = None,
         max_cycles: int | None = None,
         timeout: float = DEFAULT_TIMEOUT,
+        restart_on_crash: bool = False,
+        token: str | None = None,
     ) -> None:
         self.render_mode = check_render_mode(render_mode, self.metadata)
         self._remote = RemoteGame(
@@ -79,6 +81,8 @@ class BevyParallelEnv(ParallelEnv):
             obs_type=obs_type,
             options=options,
             timeout=timeout,
+            restart_on_crash=restart_on_crash,
+            token=token,
         )
         remote = self._remote
         self.possible_agents = list(remote.spec.agent_ids)
@@ -93,6 +97,7 @@ class BevyParallelEnv(ParallelEnv):
         self.state_space = state_space_of(remote.spec.observation_spaces[0], remote.num_agents)
         self.max_cycles = max_cycles if legacy is not None else None
         self._cycles = 0
+        self._noop: np.ndarray | None = None  # the no-op batch, filled in per step
         self._reset_once = False
 
     # Spaces are built once: PettingZoo requires the same object on every call.
@@ -130,28 +135,48 @@ class BevyParallelEnv(ParallelEnv):
             alive = set(live)
             batch: Any = [actions.get(a) if a in alive else None for a in self.possible_agents]
         else:
-            batch = self._remote.noop_actions()
+            if self._noop is None:
+                self._noop = self._remote.noop_actions()
+            # A list, not the no-op array: assigning into an int array would silently truncate
+            # 2.5 to 2 before RemoteGame.step gets to check the actions.
+            batch = list(self._noop)
+            index = self._index
             for agent in live:
                 action = actions.get(agent)
                 if action is not None:
-                    batch[self._index[agent]] = action
+                    batch[index[agent]] = action
         res = self._remote.step(batch)
-        idx = [self._index[a] for a in live]
-        terminated = res.terminated[idx]
-        truncated = res.truncated[idx]
+        assert res.observations is not None
+        if len(live) == len(self.possible_agents):
+            # Every agent is live (the usual case): agent order is array order, no gather needed.
+            terminated, truncated, rewards = res.terminated, res.truncated, res.rewards
+            observations = dict(zip(live, res.observations, strict=True))
+        else:
+            idx = [self._index[a] for a in live]
+            terminated, truncated, rewards = (
+                res.terminated[idx],
+                res.truncated[idx],
+                res.rewards[idx],
+            )
+            observations = {a: res.observations[i] for a, i in zip(live, idx, strict=True)}
         if self.max_cycles is not None:
             self._cycles += 1
             if self._cycles >= self.max_cycles:
                 truncated = np.ones_like(truncated)
-        assert res.observations is not None
-        observations = {a: res.observations[i] for a, i in zip(live, idx, strict=True)}
-        rewards = dict(zip(live, res.rewards[idx].tolist(), strict=True))  # Python floats
-        terminations = dict(zip(live, terminated.tolist(), strict=True))  # Python bools
-        truncations = dict(zip(live, truncated.tolist(), strict=True))
-        infos: dict[str, dict] = {a: {} for a in live}
-        done = (terminated | truncated).tolist()
-        self.agents = [a for a, d in zip(live, done, strict=True) if not d]
-        return observations, rewards, terminations, truncations, infos
+        terminations = terminated.tolist()  # Python bools
+        truncations = truncated.tolist()
+        restart = self._remote.restart_info()
+        infos: dict[str, dict] = {a: dict(restart) for a in live}
+        self.agents = [
+            a for a, t, u in zip(live, terminations, truncations, strict=True) if not (t or u)
+        ]
+        return (
+            observations,
+            dict(zip(live, rewards.tolist(), strict=True)),  # Python floats
+            dict(zip(live, terminations, strict=True)),
+            dict(zip(live, truncations, strict=True)),
+            infos,
+        )
 
     def state(self) -> np.ndarray:
         """Every agent's vector observation, concatenated in agent order (see `state_space`)."""

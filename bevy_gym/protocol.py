@@ -30,6 +30,7 @@ PROTOCOL_VERSION = 1
 MAGIC = b"BGYM"
 OBS_KINDS = {"none": 0, "vector": 1, "pixels": 2}
 _HEADER = struct.Struct("<4sHHII")  # magic, version, observation kind, N agents, B bytes per agent
+_F4, _I4, _U1, _BOOL = np.dtype("<f4"), np.dtype("<i4"), np.dtype(np.uint8), np.dtype(bool)
 
 
 def space_from_json(doc: dict[str, Any]) -> spaces.Space:
@@ -137,39 +138,40 @@ def decode_frame(
     `obs_shape` is one agent's observation shape (e.g. (84, 84, 3) for pixels); without it vector
     observations come back as (N, B/4) and pixels as (N, B). The arrays view `buf` (no copy): pass
     a fresh buffer per frame, as the transport does, to get fresh arrays."""
-    if len(buf) < _HEADER.size:
-        raise ValueError(f"binary frame too short ({len(buf)} bytes)")
+    size = len(buf)
+    if size < 16:
+        raise ValueError(f"binary frame too short ({size} bytes)")
     magic, version, kind, n, b = _HEADER.unpack_from(buf, 0)
     if magic != MAGIC:
         raise ValueError(f"binary frame has magic {bytes(magic)!r}, expected {MAGIC!r}")
     if version != PROTOCOL_VERSION:
         raise ValueError(f"binary frame has protocol version {version}, expected 1")
-    head = 16 + 6 * n
-    obs_offset = (head + 3) // 4 * 4
-    if len(buf) != obs_offset + n * b:
+    obs_offset = (19 + 6 * n) // 4 * 4  # the 16 + 6N header bytes, padded to a multiple of 4
+    if size != obs_offset + n * b:
         raise ValueError(
-            f"binary frame of {len(buf)} bytes, expected {obs_offset + n * b} for N={n}, B={b}"
+            f"binary frame of {size} bytes, expected {obs_offset + n * b} for N={n}, B={b}"
         )
-    rewards = np.frombuffer(buf, dtype="<f4", count=n, offset=16)
-    flags = np.frombuffer(buf, dtype=np.uint8, count=2 * n, offset=16 + 4 * n).astype(bool)
-    observations = None
+    # Positional arguments: numpy parses keywords slowly, and this runs once per step.
+    rewards = np.frombuffer(buf, _F4, n, 16)
+    flags = np.frombuffer(buf, _U1, 2 * n, 16 + 4 * n).astype(_BOOL)  # a copy: 0/1 to bool
     if kind == 1:
-        observations = np.frombuffer(buf, dtype="<f4", count=n * b // 4, offset=obs_offset)
+        observations = np.frombuffer(buf, _F4, n * b // 4, obs_offset)
     elif kind == 2:
-        observations = np.frombuffer(buf, dtype=np.uint8, count=n * b, offset=obs_offset)
-    elif kind != 0:
+        observations = np.frombuffer(buf, _U1, n * b, obs_offset)
+    elif kind == 0:
+        return StepResult(rewards, flags[:n], flags[n:], None)
+    else:
         raise ValueError(f"binary frame has unknown observation kind {kind}")
-    if observations is not None:
-        observations = observations.reshape((n, *obs_shape) if obs_shape else (n, -1))
+    observations = observations.reshape((n, *obs_shape) if obs_shape else (n, -1))
     return StepResult(rewards, flags[:n], flags[n:], observations)
 
 
 def encode_actions(actions: Any, space: spaces.Space, num_agents: int) -> bytes:
     """Every agent's action as the binary body: little-endian i32 (Discrete) or f32s (Box)."""
     if isinstance(space, spaces.Discrete):
-        arr = np.asarray(actions, dtype="<i4").reshape(num_agents)
+        arr = np.asarray(actions, _I4).reshape(num_agents)
     elif isinstance(space, spaces.Box):
-        arr = np.asarray(actions, dtype="<f4").reshape(num_agents, -1)
+        arr = np.asarray(actions, _F4).reshape(num_agents, -1)
     else:
         raise TypeError(f"the binary path supports Discrete and Box actions, not {space}")
     return arr.tobytes()

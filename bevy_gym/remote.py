@@ -231,6 +231,15 @@ class RemoteGame:
                 raise
             return self._restart(exc)
 
+    def restart_info(self) -> dict[str, Any]:
+        """`{"server_restarted": why}` after a step that replaced a crashed server, else `{}`."""
+        return {"server_restarted": self.last_restart} if self.last_restart else {}
+
+    def check_action(self, index: int, action: Any) -> None:
+        """ValueError naming agent `index` if `action` lies outside its action space."""
+        if self.legacy is None:
+            check_actions([action], self.action_space(index), [self.spec.agent_ids[index]])
+
     def _restart(self, exc: ServerDiedError) -> StepResult:
         """Replace a dead server: a fresh one, reset; the interrupted step ends truncated."""
         self.close()
@@ -345,45 +354,48 @@ def _spec_mismatch(expected: Spec, actual: Spec, obs_type: str) -> str | None:
 
 
 def check_actions(actions: Any, space: spaces.Space, agent_ids: Sequence[str]) -> np.ndarray:
-    """Every agent's action as an array, or ValueError naming the first agent whose action lies
-    outside `space` (checked here so that nothing invalid is ever sent)."""
+    """Every agent's action as one array, or ValueError naming the first agent whose action lies
+    outside `space` (checked before anything is sent; one vectorised check on the hot path)."""
     n = len(agent_ids)
-    if isinstance(space, spaces.Discrete):
-        raw = np.asarray(actions)
-        if raw.shape not in ((n,), (n, 1)) or not (
-            np.issubdtype(raw.dtype, np.integer)
-            or (np.issubdtype(raw.dtype, np.floating) and np.all(raw == np.round(raw)))
-        ):
-            raise ValueError(
-                f"actions {_short(raw)} do not fit {n} agents' {space}: expected {n} integers"
-            )
-        flat = raw.reshape(n)
-        bad = np.flatnonzero((flat < space.start) | (flat >= space.start + space.n))
-        if bad.size:
-            i = int(bad[0])
-            raise ValueError(f"action of {agent_ids[i]} is {flat[i]}; expected a value in {space}")
-        return flat
-    if isinstance(space, spaces.Box):
-        arr = np.asarray(actions, dtype=np.float64)
-        if arr.size != n * int(np.prod(space.shape)):
-            raise ValueError(
-                f"actions of shape {arr.shape} do not fit {n} agents' {space}: "
-                f"expected shape {(n, *space.shape)}"
-            )
-        arr = arr.reshape(n, -1)
-        low = np.broadcast_to(space.low, space.shape).reshape(-1)
-        high = np.broadcast_to(space.high, space.shape).reshape(-1)
-        ok = np.isfinite(arr) & (arr >= low) & (arr <= high)
-        bad = np.flatnonzero(~ok.all(axis=1))
-        if bad.size:
-            i = int(bad[0])
-            raise ValueError(
-                f"action of {agent_ids[i]} is {arr[i].tolist()}; expected finite values in {space}"
-            )
-        return arr
-    raise TypeError(f"unsupported action space {space}")
+    discrete = isinstance(space, spaces.Discrete)
+    if not discrete and not isinstance(space, spaces.Box):
+        raise TypeError(f"unsupported action space {space}")
+    per_agent = space.shape or ()
+    try:
+        arr = np.asarray(actions, dtype=None if discrete else np.float64)
+    except (TypeError, ValueError):
+        arr = None  # ragged or non-numeric: find the culprit below
+    if arr is not None and arr.shape == (n, *per_agent) and arr.dtype.kind in "iuf":
+        if discrete:
+            ok = (arr >= space.start) & (arr < space.start + space.n)
+            if arr.dtype.kind == "f":
+                ok &= arr == np.round(arr)
+        else:
+            flat = arr.reshape(n, -1)
+            low = np.broadcast_to(space.low, per_agent).reshape(-1)
+            high = np.broadcast_to(space.high, per_agent).reshape(-1)
+            ok = (np.isfinite(flat) & (flat >= low) & (flat <= high)).all(axis=1)
+        if ok.all():
+            return arr
+    # Slow path, only on failure: one agent at a time, so the message names who was wrong.
+    if not isinstance(actions, (list, tuple, np.ndarray)) or len(actions) != n:
+        raise ValueError(f"expected one action per agent ({n}) in {space}; got {_short(actions)}")
+    for agent, action in zip(agent_ids, actions, strict=True):
+        try:
+            one = np.asarray(action, dtype=None if discrete else np.float64)
+        except (TypeError, ValueError):
+            one = None
+        valid = one is not None and one.shape == per_agent and one.dtype.kind in "iuf"
+        if valid and discrete:
+            valid = bool(one == np.round(one)) and space.start <= one < space.start + space.n
+        elif valid:
+            valid = bool(np.all(np.isfinite(one)) and space.contains(one.astype(space.dtype)))
+            valid = valid and bool(np.all(one >= space.low) and np.all(one <= space.high))
+        if not valid:
+            raise ValueError(f"action of {agent} is {_short(action)}; expected a value in {space}")
+    raise ValueError(f"actions {_short(actions)} do not fit {n} agents' {space}")
 
 
-def _short(arr: np.ndarray) -> str:
-    text = np.array2string(arr, threshold=8)
+def _short(value: Any) -> str:
+    text = repr(value)
     return text if len(text) < 80 else text[:77] + "..."

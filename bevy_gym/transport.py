@@ -1,4 +1,4 @@
-"""HTTP transport to one bevy_rl / bevy_gym server: a keep-alive `http.client` connection, a
+"""HTTP transport to one bevy_rl / bevy_gym server: a lean keep-alive HTTP/1.1 connection, a
 timeout on every call, one reconnect on a dropped idle connection, and errors that name the server
 URL and what happened (refused, died, timed out, protocol error)."""
 
@@ -88,6 +88,146 @@ class Response:
     body: bytearray
 
 
+MAX_REPLY_HEAD = 64 << 10  # bytes; a reply head longer than this is not from our server
+RECV_CHUNK = 64 << 10  # bytes per recv() while the reply head is incomplete
+_NO_BODY = {204, 304}
+
+
+class _Connection:
+    """One keep-alive HTTP/1.1 connection with the least Python per round trip: the request
+    (head and body) goes out in ONE send; the reply head is parsed by hand (status, Content-Type,
+    Content-Length, Connection, Transfer-Encoding) and the body lands in a fresh bytearray.
+
+    Raises what http.client raised in the same situations, so Transport's handling is unchanged:
+    RemoteDisconnected (peer closed before replying), BadStatusLine, IncompleteRead, and the
+    socket's own OSError/TimeoutError."""
+
+    def __init__(self, host: str, port: int, timeout: float) -> None:
+        self.sock = socket.create_connection((host, port), timeout=timeout)
+        # Small requests and replies: Nagle's algorithm would add up to 40 ms per round trip.
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.timeout = timeout
+        self.extra = bytearray()  # bytes read past the end of the previous reply
+
+    def close(self) -> None:
+        """Close the socket."""
+        self.sock.close()
+
+    def roundtrip(
+        self, head: bytes, body: bytes | None, limit: float, method: str
+    ) -> tuple[int, str, bytearray, bool]:
+        """Send one request; returns (status, content type, body, server will close)."""
+        if limit != self.timeout:
+            self.sock.settimeout(limit)
+            self.timeout = limit
+        self.sock.sendall(head + body if body else head)
+        while True:
+            status, fields, will_close = self._read_head()
+            if not 100 <= status < 200:
+                break  # 1xx replies (100 Continue) are interim: the real one follows
+        ctype = fields.get(b"content-type", b"").split(b";")[0].strip().lower().decode("latin-1")
+        if method == "HEAD" or status in _NO_BODY:
+            return status, ctype, bytearray(), will_close
+        if b"chunked" in fields.get(b"transfer-encoding", b"").lower():
+            return status, ctype, self._read_chunked(), will_close
+        length = fields.get(b"content-length")
+        if length is None:
+            return status, ctype, self._read_to_close(), True
+        try:
+            n = int(length)
+        except ValueError:
+            raise http.client.HTTPException(f"bad Content-Length {length!r}") from None
+        return status, ctype, self._read_exact(n), will_close
+
+    def _read_head(self) -> tuple[int, dict[bytes, bytes], bool]:
+        data = self.extra
+        end = data.find(b"\r\n\r\n")
+        while end < 0:
+            if len(data) > MAX_REPLY_HEAD:
+                raise http.client.HTTPException("reply head over 64 KiB")
+            chunk = self.sock.recv(RECV_CHUNK)
+            if not chunk:
+                if not data:
+                    raise http.client.RemoteDisconnected(
+                        "Remote end closed connection without response"
+                    )
+                raise http.client.IncompleteRead(bytes(data))
+            data += chunk
+            end = data.find(b"\r\n\r\n", max(0, len(data) - len(chunk) - 3))
+        lines = bytes(data[:end]).split(b"\r\n")
+        self.extra = data[end + 4 :]
+        parts = lines[0].split(None, 2)
+        if len(parts) < 2 or not parts[0].startswith(b"HTTP/1.") or not parts[1].isdigit():
+            raise http.client.BadStatusLine(lines[0].decode("latin-1", "replace"))
+        fields = {}
+        for line in lines[1:]:
+            name, sep, value = line.partition(b":")
+            if sep:
+                fields[name.strip().lower()] = value.strip()
+        connection = fields.get(b"connection", b"").lower()
+        if parts[0] == b"HTTP/1.0":
+            will_close = b"keep-alive" not in connection
+        else:
+            will_close = b"close" in connection
+        return int(parts[1]), fields, will_close
+
+    def _read_exact(self, n: int) -> bytearray:
+        extra = self.extra
+        if len(extra) >= n:
+            body = extra[:n]  # a fresh bytearray (slicing copies)
+            self.extra = extra[n:]
+            return body
+        body = bytearray(n)
+        got = len(extra)
+        body[:got] = extra
+        self.extra = bytearray()
+        view = memoryview(body)
+        while got < n:
+            k = self.sock.recv_into(view[got:])
+            if k == 0:
+                raise http.client.IncompleteRead(bytes(body[:got]), n - got)
+            got += k
+        return body
+
+    def _read_line(self) -> bytes:
+        while True:
+            i = self.extra.find(b"\r\n")
+            if i >= 0:
+                line = bytes(self.extra[:i])
+                del self.extra[: i + 2]
+                return line
+            chunk = self.sock.recv(RECV_CHUNK)
+            if not chunk:
+                raise http.client.IncompleteRead(bytes(self.extra))
+            self.extra += chunk
+
+    def _read_chunked(self) -> bytearray:
+        body = bytearray()
+        while True:
+            size = int(self._read_line().split(b";")[0].strip() or b"0", 16)
+            if size == 0:
+                while self._read_line():  # trailers, up to the blank line
+                    pass
+                return body
+            body += self._read_exact(size)
+            self._read_line()
+
+    def _read_to_close(self) -> bytearray:
+        body = self.extra
+        self.extra = bytearray()
+        while True:
+            chunk = self.sock.recv(RECV_CHUNK)
+            if not chunk:
+                return body
+            body += chunk
+
+
+def _request_head(method: str, target: str, host: str, body: bytes | None, auth: str) -> bytes:
+    """The request line and headers, ready to send (`auth` is '' or 'Authorization: ...\\r\\n')."""
+    length = f"Content-Length: {len(body)}\r\n" if body is not None else ""
+    return f"{method} {target} HTTP/1.1\r\nHost: {host}\r\n{auth}{length}\r\n".encode("latin-1")
+
+
 class Transport:
     """One persistent HTTP/1.1 connection to `url`.
 
@@ -112,7 +252,9 @@ class Transport:
         self.diagnose = diagnose
         # Sent on every request when the server was started with --token (non-loopback servers).
         self._auth = {"Authorization": f"Bearer {token}"} if token else {}
-        self._conn: http.client.HTTPConnection | None = None
+        self._netloc = parts.netloc  # the Host header
+        self._auth_lines = "".join(f"{k}: {v}\r\n" for k, v in self._auth.items())
+        self._conn: _Connection | None = None
         self._used = False  # whether the current connection already carried a request
 
     def __getstate__(self) -> dict:
@@ -178,38 +320,16 @@ class Transport:
     ) -> Response:
         conn = self._conn
         if conn is None:
-            conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
-            conn.connect()
-            # Small requests and replies: Nagle's algorithm would add up to 40 ms per round trip.
-            conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            conn = _Connection(self.host, self.port, self.timeout)
             self._conn = conn
             self._used = False
         limit = self.timeout if timeout is None else timeout
-        conn.sock.settimeout(limit)
-        headers = {"Content-Length": str(len(body))} if body is not None else {}
-        headers.update(self._auth)
-        conn.request(method, target, body=body, headers=headers)
+        head = _request_head(method, target, self._netloc, body, self._auth_lines)
         self._used = True
-        resp = conn.getresponse()
-        length = resp.length
-        if not length:
-            # Empty or unknown-length body: read() also marks the response finished, which the
-            # connection requires before the next request.
-            data = bytearray(resp.read())
-        else:
-            # Read straight into a writable buffer: arrays built on it need no extra copy.
-            data = bytearray(length)
-            view = memoryview(data)
-            got = 0
-            while got < length:
-                n = resp.readinto(view[got:])
-                if n == 0:
-                    raise http.client.IncompleteRead(bytes(data[:got]), length - got)
-                got += n
-        ctype = (resp.getheader("Content-Type") or "").split(";")[0].strip().lower()
-        if resp.will_close:
+        status, ctype, data, will_close = conn.roundtrip(head, body, limit, method)
+        if will_close:
             self.close()
-        return Response(resp.status, ctype, data)
+        return Response(status, ctype, data)
 
     def _died(self, method: str, path: str, what: str) -> ServerError:
         died = self.diagnose() if self.diagnose else None

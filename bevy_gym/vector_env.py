@@ -46,6 +46,8 @@ class BevyVectorEnv(VectorEnv):
         options: Mapping[str, Any] | None = None,
         autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
         timeout: float = DEFAULT_TIMEOUT,
+        restart_on_crash: bool = False,
+        token: str | None = None,
     ) -> None:
         self.render_mode = check_render_mode(render_mode, self.metadata)
         self.autoreset_mode = AutoresetMode(autoreset_mode)
@@ -57,6 +59,8 @@ class BevyVectorEnv(VectorEnv):
             obs_type=obs_type,
             options=options,
             timeout=timeout,
+            restart_on_crash=restart_on_crash,
+            token=token,
         )
         remote = self._remote
         if remote.spec.arena_mode != "separate" or remote.spec.num_arenas != remote.num_agents:
@@ -148,6 +152,10 @@ class BevyVectorEnv(VectorEnv):
             observations = np.where(
                 done.reshape(-1, *([1] * (observations.ndim - 1))), fresh, observations
             )
+        if self._remote.last_restart:
+            # Gymnasium's vector info layout: a value per env plus its `_key` mask.
+            infos["server_restarted"] = np.full(self.num_envs, self._remote.last_restart, object)
+            infos["_server_restarted"] = np.ones(self.num_envs, bool)
         return observations, res.rewards.astype(np.float64), terminated, truncated, infos
 
     def render(self) -> tuple[np.ndarray, ...] | None:

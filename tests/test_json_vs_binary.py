@@ -12,12 +12,15 @@ from bevy_gym.protocol import encode_actions
 
 pytestmark = pytest.mark.server
 
-ARGS = ["--agents", "3", "--arena-mode", "shared", "--level", "2"]
 
-
-@pytest.mark.parametrize("action_space", ["discrete", "continuous"])
-def test_json_and_binary_paths_are_bit_identical(dodge_binary, action_space):
-    args = [*ARGS, "--action-space", action_space]
+@pytest.mark.parametrize(
+    ("action_space", "agents", "arena_mode"),
+    [("discrete", 3, "shared"), ("continuous", 3, "shared"), ("discrete", 16, "separate")],
+)
+def test_json_and_binary_paths_are_bit_identical(dodge_binary, action_space, agents, arena_mode):
+    n = agents
+    args = ["--agents", str(n), "--arena-mode", arena_mode, "--level", "2"]
+    args += ["--action-space", action_space]
     with ServerProcess(dodge_binary, args) as a, ServerProcess(dodge_binary, args) as b:
         json_client, bin_client = Client(a.url), Client(b.url)
         spec = json_client.spec()
@@ -27,7 +30,7 @@ def test_json_and_binary_paths_are_bit_identical(dodge_binary, action_space):
         k = bin_client.reset_binary(seed=9, obs="vector")
         np.testing.assert_array_equal(j.observations, k.observations)
         for _ in range(100):
-            actions = [space.sample() for _ in range(3)]
+            actions = [space.sample() for _ in range(n)]
             names = [
                 spec.action_names[0][int(x)] if isinstance(space, spaces.Discrete) else x
                 for x in actions
@@ -36,7 +39,7 @@ def test_json_and_binary_paths_are_bit_identical(dodge_binary, action_space):
 
             strings = [action_to_string(x, space) for x in names]
             j = json_client.step(strings, observations=True)
-            k = bin_client.step_binary(encode_actions(actions, space, 3), obs="vector")
+            k = bin_client.step_binary(encode_actions(actions, space, n), obs="vector")
             np.testing.assert_array_equal(j.rewards, k.rewards)
             np.testing.assert_array_equal(j.terminated, k.terminated)
             np.testing.assert_array_equal(j.truncated, k.truncated)

@@ -36,6 +36,8 @@ class DodgeEnv(BevyEnv):
         server_url: str | None = None,
         binary: str | None = None,
         timeout: float = DEFAULT_TIMEOUT,
+        restart_on_crash: bool = False,
+        token: str | None = None,
     ) -> None:
         self.config = DodgeConfig(
             num_agents=1,
@@ -58,6 +60,8 @@ class DodgeEnv(BevyEnv):
             render_mode=render_mode,
             options=self.config.server_options(),
             timeout=timeout,
+            restart_on_crash=restart_on_crash,
+            token=token,
         )
 
 
@@ -90,6 +94,8 @@ class DodgeVectorEnv(BevyVectorEnv):
         binary: str | None = None,
         autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
         timeout: float = DEFAULT_TIMEOUT,
+        restart_on_crash: bool = False,
+        token: str | None = None,
     ) -> None:
         self.config = DodgeConfig(
             num_agents=num_envs,
@@ -114,4 +120,6 @@ class DodgeVectorEnv(BevyVectorEnv):
             options=self.config.server_options(),
             autoreset_mode=autoreset_mode,
             timeout=timeout,
+            restart_on_crash=restart_on_crash,
+            token=token,
         )

@@ -40,6 +40,8 @@ class DodgeParallelEnv(BevyParallelEnv):
         server_url: str | None = None,
         binary: str | None = None,
         timeout: float = DEFAULT_TIMEOUT,
+        restart_on_crash: bool = False,
+        token: str | None = None,
     ) -> None:
         self.config = DodgeConfig(
             num_agents=num_agents,
@@ -63,6 +65,8 @@ class DodgeParallelEnv(BevyParallelEnv):
             render_mode=render_mode,
             options=self.config.server_options(),
             timeout=timeout,
+            restart_on_crash=restart_on_crash,
+            token=token,
         )
 
 

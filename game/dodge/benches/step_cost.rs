@@ -9,7 +9,8 @@ use bevy_gym_dodge::cli::Cli;
 use bevy_gym_server::{Action, Environment};
 use clap::Parser;
 
-/// How long each case runs after its warm-up.
+/// How long each case runs after its warm-up, unless `STEP_COST_SECONDS` says otherwise
+/// (`make bench` runs the cases for 1 s each).
 const MEASURE: Duration = Duration::from_secs(2);
 const WARMUP_STEPS: usize = 200;
 
@@ -36,6 +37,27 @@ fn cpu_seconds() -> f64 {
 fn clock_ticks_per_second() -> f64 {
     // USER_HZ is 100 on every Linux platform Rust supports.
     100.0
+}
+
+/// How long each case runs under `cargo test --all-targets` (no `--bench` argument): a smoke
+/// run of every case, not a measurement.
+const SMOKE: Duration = Duration::from_millis(20);
+const SMOKE_WARMUP_STEPS: usize = 5;
+
+fn benching() -> bool {
+    std::env::args().any(|a| a == "--bench")
+}
+
+fn measure_time() -> Duration {
+    let benching = benching();
+    std::env::var("STEP_COST_SECONDS")
+        .ok()
+        .and_then(|s| s.parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .map_or(
+            if benching { MEASURE } else { SMOKE },
+            Duration::from_secs_f64,
+        )
 }
 
 struct Case {
@@ -91,12 +113,18 @@ fn run(case: &Case) -> Measured {
             }
         }
     };
-    for _ in 0..WARMUP_STEPS {
+    let warmup = if benching() {
+        WARMUP_STEPS
+    } else {
+        SMOKE_WARMUP_STEPS
+    };
+    for _ in 0..warmup {
         step(&mut e);
     }
+    let measure = measure_time();
     let (start, cpu_start) = (Instant::now(), cpu_seconds());
     let mut steps = 0;
-    while start.elapsed() < MEASURE {
+    while start.elapsed() < measure {
         for _ in 0..20 {
             step(&mut e);
         }
@@ -133,6 +161,11 @@ fn main() {
             observe: Observe::Pixels,
         },
         Case {
+            name: "1 agent, K=4, 84x84 grayscale",
+            args: vec!["--agents", "1", "--grayscale"],
+            observe: Observe::Pixels,
+        },
+        Case {
             name: "1 agent, K=4, level 2, vector obs",
             args: vec!["--agents", "1", "--level", "2"],
             observe: Observe::Vector,
@@ -162,6 +195,16 @@ fn main() {
                 "--level",
                 "2",
             ],
+            observe: Observe::Vector,
+        },
+        Case {
+            name: "16 agents shared arena, K=4, vector obs",
+            args: vec!["--agents", "16", "--arena-mode", "shared"],
+            observe: Observe::Vector,
+        },
+        Case {
+            name: "64 agents shared arena, K=4, vector obs",
+            args: vec!["--agents", "64", "--arena-mode", "shared"],
             observe: Observe::Vector,
         },
         Case {

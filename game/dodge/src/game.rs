@@ -20,6 +20,22 @@ pub struct Dodge;
 #[derive(Resource, Default)]
 pub(crate) struct ObservationScratch(Vec<(f32, u64)>);
 
+/// The queries a reset runs, built once (a query state costs more to build than to run).
+#[derive(Resource)]
+pub(crate) struct ResetQueries {
+    projectiles: QueryState<(Entity, &'static Projectile)>,
+    players: QueryState<(&'static Player, &'static mut Motion)>,
+}
+
+impl FromWorld for ResetQueries {
+    fn from_world(world: &mut World) -> Self {
+        Self {
+            projectiles: world.query(),
+            players: world.query(),
+        }
+    }
+}
+
 impl GymGame for Dodge {
     const NAME: &'static str = "dodge";
 
@@ -58,27 +74,31 @@ impl GymGame for Dodge {
     }
 
     fn reset_arenas(world: &mut World, arenas: &[usize]) {
-        let mut projectiles = world.query::<(Entity, &Projectile)>();
-        let doomed: Vec<Entity> = projectiles
-            .iter(world)
-            .filter(|(_, p)| arenas.binary_search(&p.arena).is_ok())
-            .map(|(e, _)| e)
-            .collect();
-        for entity in doomed {
-            world.despawn(entity);
+        if !world.contains_resource::<ResetQueries>() {
+            world.init_resource::<ResetQueries>();
         }
         let layout = world.resource::<AgentIo>().layout().clone();
-        let mut players = world.query::<(&Player, &mut Motion)>();
-        for (player, mut motion) in players.iter_mut(world) {
-            if arenas.binary_search(&player.arena).is_ok() {
-                let slots = layout.agents_in(player.arena);
-                let slot = player.agent - slots.start;
-                *motion = Motion {
-                    position: start_position(slot, slots.len()),
-                    velocity: Vec3::ZERO,
-                };
+        world.resource_scope(|world, mut queries: Mut<ResetQueries>| {
+            let doomed: Vec<Entity> = queries
+                .projectiles
+                .iter(world)
+                .filter(|(_, p)| arenas.binary_search(&p.arena).is_ok())
+                .map(|(e, _)| e)
+                .collect();
+            for entity in doomed {
+                world.despawn(entity);
             }
-        }
+            for (player, mut motion) in queries.players.iter_mut(world) {
+                if arenas.binary_search(&player.arena).is_ok() {
+                    let slots = layout.agents_in(player.arena);
+                    let slot = player.agent - slots.start;
+                    *motion = Motion {
+                        position: start_position(slot, slots.len()),
+                        velocity: Vec3::ZERO,
+                    };
+                }
+            }
+        });
         let interval = seconds_to_ticks(world.resource::<DodgeConfig>().projectile_spawn_interval);
         let mut states = world.resource_mut::<Arenas>();
         states

@@ -75,12 +75,42 @@ impl ArenaIndex {
     }
 }
 
+/// The queries [`refresh`] runs, built once: building a query state on every observation
+/// cost more than the rest of a one-agent observation.
+#[derive(Resource)]
+pub struct IndexQueries {
+    players: QueryState<(&'static Player, &'static Motion)>,
+    projectiles: QueryState<(&'static Projectile, &'static Motion)>,
+}
+
+impl FromWorld for IndexQueries {
+    fn from_world(world: &mut World) -> Self {
+        Self {
+            players: world.query(),
+            projectiles: world.query(),
+        }
+    }
+}
+
 /// Rebuilds the world's [`ArenaIndex`] from its entities.
 pub fn refresh(world: &mut World) {
-    let mut players = world.query::<(&Player, &Motion)>();
-    let mut projectiles = world.query::<(&Projectile, &Motion)>();
-    world.resource_scope(|world, mut index: Mut<ArenaIndex>| {
-        let io = world.resource::<AgentIo>();
-        index.rebuild(io, players.iter(world), projectiles.iter(world));
+    if !world.contains_resource::<IndexQueries>() {
+        world.init_resource::<IndexQueries>();
+    }
+    world.resource_scope(|world, mut queries: Mut<IndexQueries>| {
+        let IndexQueries {
+            players,
+            projectiles,
+        } = &mut *queries;
+        players.update_archetypes(world);
+        projectiles.update_archetypes(world);
+        world.resource_scope(|world, mut index: Mut<ArenaIndex>| {
+            let io = world.resource::<AgentIo>();
+            index.rebuild(
+                io,
+                players.iter_manual(world),
+                projectiles.iter_manual(world),
+            );
+        });
     });
 }

@@ -166,10 +166,14 @@ impl<G: GymGame> Environment<G> {
         let world = self.app.world_mut();
         world.resource_mut::<AgentIo>().refresh_running(&skipped);
         let stepped: Vec<bool> = world.resource::<AgentIo>().arena_running.clone();
-        for _ in 0..self.params.action_repeat {
-            world.run_schedule(SimTick);
-            world.resource_mut::<AgentIo>().refresh_running(&skipped);
-        }
+        let ticks = self.params.action_repeat;
+        // One schedule lookup per step, not per tick (`run_schedule` moves it out and back).
+        world.schedule_scope(SimTick, |world, schedule| {
+            for _ in 0..ticks {
+                schedule.run(world);
+                world.resource_mut::<AgentIo>().refresh_running(&skipped);
+            }
+        });
         let max_steps = self.params.max_episode_steps;
         let mut io = world.resource_mut::<AgentIo>();
         for (arena, _) in stepped.iter().enumerate().filter(|(_, s)| **s) {
@@ -305,6 +309,11 @@ impl<G: GymGame> Environment<G> {
         Ok(&self.observations)
     }
 
+    /// The observations computed by the last [`observe`](Self::observe) call.
+    pub fn observed(&self) -> &[f32] {
+        &self.observations
+    }
+
     /// Length of every agent's flat vector observation.
     pub fn uniform_observation_len(&self) -> Result<usize, EnvError> {
         let len = self.spaces.first().map_or(0, |s| s.observation.flat_len());
@@ -321,6 +330,11 @@ impl<G: GymGame> Environment<G> {
         self.pixels
             .resize(self.image.bytes() * self.layout.num_agents, 0);
         G::render(self.app.world_mut(), &mut self.pixels);
+        &self.pixels
+    }
+
+    /// The images drawn by the last [`render`](Self::render) call.
+    pub fn rendered(&self) -> &[u8] {
         &self.pixels
     }
 

@@ -148,9 +148,10 @@ fn reset_json<G: GymGame>(env: &mut Environment<G>, query: &Query) -> Result<Rep
 }
 
 fn json_results<G: GymGame>(env: &mut Environment<G>, with_obs: bool) -> Result<Reply, EnvError> {
-    let observations = if with_obs {
+    let observation_len = if with_obs {
         let len = env.uniform_observation_len()?;
-        Some((env.observe()?.to_vec(), len))
+        env.observe()?;
+        Some(len)
     } else {
         None
     };
@@ -158,23 +159,43 @@ fn json_results<G: GymGame>(env: &mut Environment<G>, with_obs: bool) -> Result<
         env.rewards(),
         env.terminated(),
         env.truncated(),
-        observations.as_ref().map(|(o, len)| (o.as_slice(), *len)),
+        observation_len.map(|len| (env.observed(), len)),
     );
     Ok(ok(TEXT_PLAIN, body))
 }
 
 fn frame<G: GymGame>(env: &mut Environment<G>, kind: ObsKind) -> Result<Reply, EnvError> {
-    let observation_bytes = match kind {
-        ObsKind::None => Vec::new(),
-        ObsKind::Vector => protocol::f32_bytes(env.observe()?),
-        ObsKind::Pixels => env.render().to_vec(),
+    // The observations are written straight after the frame's head: one buffer, one copy.
+    let body = match kind {
+        ObsKind::None => {
+            protocol::frame_head(env.rewards(), env.terminated(), env.truncated(), kind, 0)
+        }
+        ObsKind::Vector => {
+            env.observe()?;
+            let observations = env.observed();
+            let mut out = protocol::frame_head(
+                env.rewards(),
+                env.terminated(),
+                env.truncated(),
+                kind,
+                4 * observations.len(),
+            );
+            protocol::extend_f32_le(&mut out, observations);
+            out
+        }
+        ObsKind::Pixels => {
+            env.render();
+            let pixels = env.rendered();
+            let mut out = protocol::frame_head(
+                env.rewards(),
+                env.terminated(),
+                env.truncated(),
+                kind,
+                pixels.len(),
+            );
+            out.extend_from_slice(pixels);
+            out
+        }
     };
-    let body = protocol::encode_frame(
-        env.rewards(),
-        env.terminated(),
-        env.truncated(),
-        kind,
-        &observation_bytes,
-    );
     Ok(ok(OCTET_STREAM, body))
 }

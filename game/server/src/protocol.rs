@@ -212,11 +212,31 @@ pub fn encode_frame(
     kind: ObsKind,
     observation_bytes: &[u8],
 ) -> Vec<u8> {
+    let mut out = frame_head(
+        rewards,
+        terminated,
+        truncated,
+        kind,
+        observation_bytes.len(),
+    );
+    out.extend_from_slice(observation_bytes);
+    out
+}
+
+/// The start of a binary frame: header, rewards, flags and padding, with capacity for the
+/// `observation_bytes` that the caller appends next (so the frame is built in one buffer).
+pub fn frame_head(
+    rewards: &[f32],
+    terminated: &[bool],
+    truncated: &[bool],
+    kind: ObsKind,
+    observation_bytes: usize,
+) -> Vec<u8> {
     let n = rewards.len();
-    let per_agent = observation_bytes.len().checked_div(n).unwrap_or(0);
+    let per_agent = observation_bytes.checked_div(n).unwrap_or(0);
     let flags_end = 16 + 6 * n;
     let obs_start = flags_end.div_ceil(4) * 4;
-    let mut out = Vec::with_capacity(obs_start + observation_bytes.len());
+    let mut out = Vec::with_capacity(obs_start + observation_bytes);
     out.extend_from_slice(FRAME_MAGIC);
     out.extend_from_slice(&(crate::PROTOCOL_VERSION as u16).to_le_bytes());
     out.extend_from_slice(&(kind as u16).to_le_bytes());
@@ -228,17 +248,22 @@ pub fn encode_frame(
     out.extend(terminated.iter().map(|&b| u8::from(b)));
     out.extend(truncated.iter().map(|&b| u8::from(b)));
     out.resize(obs_start, 0);
-    out.extend_from_slice(observation_bytes);
     out
 }
 
 /// Little-endian bytes of f32 observations.
 pub fn f32_bytes(values: &[f32]) -> Vec<u8> {
     let mut out = Vec::with_capacity(values.len() * 4);
+    extend_f32_le(&mut out, values);
+    out
+}
+
+/// Appends f32 values as little-endian bytes.
+pub fn extend_f32_le(out: &mut Vec<u8>, values: &[f32]) {
+    out.reserve(values.len() * 4);
     for v in values {
         out.extend_from_slice(&v.to_le_bytes());
     }
-    out
 }
 
 /// Options as a JSON object map (exposed for games' CLIs).

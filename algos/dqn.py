@@ -1,0 +1,377 @@
+"""DQN for bevy_gym games with discrete actions (dodge), in CleanRL's single-file style.
+
+Docs: https://docs.cleanrl.dev/rl-algorithms/dqn/#dqnpy. This is `cleanrl/dqn.py` ported to
+Gymnasium 1.x (same-step autoreset, `final_obs`) with N arenas of one server as the vector env, a
+numpy replay buffer, greedy evaluations during training and an evaluation entry:
+
+    python algos/dqn.py --env dodge                    # level 1, 100k steps, on CUDA/ROCm or CPU
+    python algos/dqn.py --env dodge --num-agents 4     # 4 players of one arena share the network
+    python algos/dqn.py --eval-checkpoint runs/RUN/dqn.cleanrl_model --eval-episodes 20
+"""
+
+import os
+import random
+import time
+from collections import deque
+from dataclasses import asdict, dataclass, replace
+from typing import Any, NamedTuple
+
+import gymnasium as gym
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+import torch.optim as optim
+import tyro
+from gymnasium.vector import AutoresetMode
+from torch.utils.tensorboard import SummaryWriter
+from tqdm import tqdm
+
+import bevy_gym
+
+VIDEO_SIZE = 192  # pixels per side of evaluation videos (a multiple of 16 for the mp4 encoder)
+EVAL_SEED_OFFSET = 10_000  # evaluation arenas are seeded apart from the training ones
+
+
+@dataclass
+class Args:
+    exp_name: str = os.path.basename(__file__)[: -len(".py")]
+    """the name of this experiment"""
+    seed: int = 1
+    """seed of the experiment"""
+    torch_deterministic: bool = True
+    """if toggled, `torch.backends.cudnn.deterministic=False`"""
+    cuda: bool = True
+    """if toggled, cuda (or ROCm, which PyTorch exposes as cuda) will be used when available"""
+    torch_threads: int = 1
+    """CPU threads for torch: small MLPs run fastest on one, and the game server needs a core"""
+    track: bool = False
+    """if toggled, this experiment will be tracked with Weights and Biases"""
+    wandb_project_name: str = "bevy_gym"
+    """the wandb's project name"""
+    wandb_entity: str | None = None
+    """the entity (team) of wandb's project"""
+    capture_video: bool = False
+    """whether to save mp4 videos of the final evaluation episodes (in `runs/{run_name}/videos`)"""
+    save_model: bool = False
+    """whether to save model into the `runs/{run_name}` folder"""
+    eval_checkpoint: str | None = None
+    """if set, evaluate this checkpoint instead of training"""
+    eval_episodes: int = 10
+    """the number of deterministic (greedy) evaluation episodes"""
+    eval_frequency: int = 10_000
+    """environment steps between evaluations during training (0: only at the end)"""
+
+    # Environment
+    env: str = "dodge"
+    """the game: a bevy_gym short name or a Gymnasium id"""
+    level: int = 1
+    """the game's level (dodge: 1 or 2)"""
+    num_envs: int = 4
+    """the number of parallel arenas (one server, one request per step)"""
+    num_agents: int = 1
+    """if > 1, the players of ONE shared arena, all acting with the same network"""
+    action_repeat: int = 4
+    """simulation ticks per step"""
+    max_episode_steps: int = 1000
+    """steps before truncation"""
+
+    # Algorithm specific arguments
+    total_timesteps: int = 100_000
+    """total environment steps of the experiments (summed over arenas)"""
+    learning_rate: float = 5e-4
+    """the learning rate of the optimizer"""
+    buffer_size: int = 100_000
+    """the replay memory buffer size"""
+    gamma: float = 0.99
+    """the discount factor gamma"""
+    tau: float = 1.0
+    """the target network update rate"""
+    target_network_frequency: int = 250
+    """vector steps (of num_envs environment steps) between target network updates"""
+    batch_size: int = 128
+    """the batch size of sample from the replay memory"""
+    start_e: float = 1.0
+    """the starting epsilon for exploration"""
+    end_e: float = 0.05
+    """the ending epsilon for exploration"""
+    exploration_fraction: float = 0.3
+    """the fraction of `total-timesteps` it takes from start-e to go end-e"""
+    learning_starts: int = 5_000
+    """environment steps before learning starts"""
+    train_frequency: int = 1
+    """vector steps between gradient steps"""
+
+
+def make_env(args: Args, num_envs: int, **kwargs: Any) -> gym.vector.VectorEnv:
+    """`num_envs` separate arenas of one server, or (`num_agents` > 1) one shared arena's players,
+    with same-step autoreset: an arena that ends on step t is reset within step t and its last
+    observation is `infos["final_obs"]` (Gymnasium 1.x)."""
+    game = dict(action_space="discrete", level=args.level, action_repeat=args.action_repeat)
+    if args.num_agents > 1:
+        par = bevy_gym.make_parallel(
+            args.env, num_agents=args.num_agents, max_cycles=args.max_episode_steps, **game
+        )
+        return bevy_gym.SharedArenaVectorEnv(par)
+    envs = gym.make_vec(
+        bevy_gym.resolve(args.env),
+        num_envs=num_envs,
+        vectorization_mode="vector_entry_point",
+        autoreset_mode=AutoresetMode.SAME_STEP,
+        max_episode_steps=args.max_episode_steps,
+        **game,
+        **kwargs,
+    )
+    return gym.wrappers.vector.RecordEpisodeStatistics(envs)
+
+
+# ALGO LOGIC: initialize agent here:
+class QNetwork(nn.Module):
+    def __init__(self, env: gym.vector.VectorEnv) -> None:
+        super().__init__()
+        self.network = nn.Sequential(
+            nn.Linear(np.array(env.single_observation_space.shape).prod(), 256),
+            nn.ReLU(),
+            nn.Linear(256, 256),
+            nn.ReLU(),
+            nn.Linear(256, env.single_action_space.n),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.network(x)
+
+
+def linear_schedule(start_e: float, end_e: float, duration: float, t: int) -> float:
+    slope = (end_e - start_e) / duration
+    return max(slope * t + start_e, end_e)
+
+
+class Batch(NamedTuple):
+    observations: torch.Tensor
+    actions: torch.Tensor
+    next_observations: torch.Tensor
+    dones: torch.Tensor
+    rewards: torch.Tensor
+
+
+class ReplayBuffer:
+    """Transitions in preallocated numpy arrays (a ring). `next_obs` is the real next observation
+    (`final_obs` where an episode ended) and `dones` are terminations only, so a truncated episode
+    is still bootstrapped: the time limit is not part of the game's state."""
+
+    def __init__(self, size: int, env: gym.vector.VectorEnv, device: torch.device) -> None:
+        obs_shape, act = env.single_observation_space.shape, env.single_action_space
+        self.obs = np.zeros((size, *obs_shape), np.float32)
+        self.next_obs = np.zeros((size, *obs_shape), np.float32)
+        self.actions = np.zeros((size, *act.shape), act.dtype)
+        self.rewards, self.dones = np.zeros(size, np.float32), np.zeros(size, np.float32)
+        self.size, self.pos, self.full, self.device = size, 0, False, device
+
+    def add(self, *transition: np.ndarray, valid: np.ndarray | None = None) -> None:
+        """Add (obs, next_obs, actions, rewards, dones) of every slot, or of the `valid` ones."""
+        if valid is not None:  # shared arena: players already out made no transition
+            transition = tuple(x[valid] for x in transition)
+        idx = (self.pos + np.arange(len(transition[0]))) % self.size
+        arrays = (self.obs, self.next_obs, self.actions, self.rewards, self.dones)
+        for array, x in zip(arrays, transition, strict=True):
+            array[idx] = x
+        self.full = self.full or self.pos + len(idx) >= self.size
+        self.pos = (self.pos + len(idx)) % self.size
+
+    def sample(self, batch_size: int) -> Batch:
+        idx = np.random.randint(0, self.size if self.full else self.pos, batch_size)
+        arrays = (self.obs, self.actions, self.next_obs, self.dones, self.rewards)
+        return Batch(*(torch.as_tensor(x[idx], device=self.device) for x in arrays))
+
+
+def evaluate(
+    q_network: QNetwork, args: Args, device: torch.device, video_dir: str | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """`args.eval_episodes` greedy episodes, one per arena of a fresh server (so every episode
+    runs to its end and short ones are not over-counted); their returns and lengths. With
+    `video_dir`, each episode is also written there as an mp4 of its arena's rgb_array frames."""
+    n = args.eval_episodes
+    render_mode = "rgb_array" if video_dir else None
+    # A shared-arena policy is evaluated alone in its arena, like every other.
+    envs = make_env(replace(args, num_agents=1), n, render_mode=render_mode, image_size=VIDEO_SIZE)
+    writers = []
+    if video_dir:
+        import imageio.v2 as imageio
+
+        os.makedirs(video_dir, exist_ok=True)
+        writers = [imageio.get_writer(f"{video_dir}/episode-{i}.mp4", fps=15) for i in range(n)]
+    obs, _ = envs.reset(seed=args.seed + EVAL_SEED_OFFSET)
+    returns, lengths, finished = np.zeros(n), np.zeros(n, int), np.zeros(n, bool)
+    while not finished.all():
+        for i, frame in enumerate(envs.render() if writers else ()):
+            if not finished[i]:
+                writers[i].append_data(frame)
+        with torch.no_grad():
+            actions = q_network(torch.as_tensor(obs, device=device)).argmax(dim=1).cpu().numpy()
+        obs, rewards, terminations, truncations, _ = envs.step(actions)
+        returns += np.where(finished, 0.0, rewards)
+        lengths += ~finished
+        finished |= terminations | truncations
+    for writer in writers:
+        writer.close()
+    envs.close()
+    return returns, lengths
+
+
+def device_name(device: torch.device) -> str:
+    if device.type != "cuda":
+        return "cpu"
+    backend = f"ROCm {torch.version.hip}" if torch.version.hip else f"CUDA {torch.version.cuda}"
+    return f"{device} ({torch.cuda.get_device_name(device)}, {backend})"
+
+
+def summary(returns: np.ndarray, lengths: np.ndarray) -> str:
+    return (
+        f"{len(returns)} episodes: return {returns.mean():.1f} ± {returns.std():.1f}, "
+        f"length {lengths.mean():.1f} ± {lengths.std():.1f}"
+    )
+
+
+if __name__ == "__main__":
+    args = tyro.cli(Args)
+    device = torch.device("cuda" if torch.cuda.is_available() and args.cuda else "cpu")
+    torch.set_num_threads(args.torch_threads)
+    print(f"device: {device_name(device)}")
+
+    if args.eval_checkpoint:
+        checkpoint = torch.load(args.eval_checkpoint, map_location=device, weights_only=True)
+        # the game settings come from training; the evaluation settings from this command line
+        saved = Args(**checkpoint["args"])
+        saved = replace(saved, seed=args.seed, eval_episodes=args.eval_episodes)
+        q_network = QNetwork(make_env(saved, 1)).to(device)
+        q_network.load_state_dict(checkpoint["q_network"])
+        video_dir = os.path.join(os.path.dirname(args.eval_checkpoint), "videos")
+        video_dir = video_dir if args.capture_video else None
+        returns, lengths = evaluate(q_network, saved, device, video_dir)
+        print(f"eval {args.eval_checkpoint}: {summary(returns, lengths)}")
+        raise SystemExit(0)
+
+    game = f"{args.env.replace('/', '-')}-l{args.level}"
+    run_name = f"{game}__{args.exp_name}__{args.seed}__{int(time.time())}"
+    if args.track:
+        import wandb
+
+        wandb.init(
+            project=args.wandb_project_name,
+            entity=args.wandb_entity,
+            sync_tensorboard=True,
+            config=vars(args),
+            name=run_name,
+            tags=[args.exp_name, args.env, f"level{args.level}", device.type],
+            save_code=True,
+        )
+    writer = SummaryWriter(f"runs/{run_name}")
+    table = "\n".join([f"|{key}|{value}|" for key, value in vars(args).items()])
+    writer.add_text("hyperparameters", f"|param|value|\n|-|-|\n{table}")
+
+    # TRY NOT TO MODIFY: seeding
+    random.seed(args.seed)
+    np.random.seed(args.seed)
+    torch.manual_seed(args.seed)
+    torch.backends.cudnn.deterministic = args.torch_deterministic
+
+    # env setup
+    envs = make_env(args, args.num_envs)
+    assert isinstance(envs.single_action_space, gym.spaces.Discrete), "only discrete actions"
+    n = envs.num_envs  # environment steps per vector step
+
+    q_network = QNetwork(envs).to(device)
+    optimizer = optim.Adam(q_network.parameters(), lr=args.learning_rate)
+    target_network = QNetwork(envs).to(device)
+    target_network.load_state_dict(q_network.state_dict())
+    rb = ReplayBuffer(args.buffer_size, envs, device)
+    recent_returns: deque[float] = deque(maxlen=20)
+    start_time = time.time()
+
+    # TRY NOT TO MODIFY: start the game
+    obs, _ = envs.reset(seed=args.seed)
+    envs.action_space.seed(args.seed)
+    progress = tqdm(total=args.total_timesteps, unit="step", mininterval=1.0)
+    global_step = 0
+    for iteration in range(args.total_timesteps // n):
+        # ALGO LOGIC: put action logic here (one epsilon draw per slot)
+        duration = args.exploration_fraction * args.total_timesteps
+        epsilon = linear_schedule(args.start_e, args.end_e, duration, global_step)
+        with torch.no_grad():
+            greedy = q_network(torch.as_tensor(obs, device=device)).argmax(dim=1).cpu().numpy()
+        actions = np.where(np.random.random(n) < epsilon, envs.action_space.sample(), greedy)
+
+        # TRY NOT TO MODIFY: execute the game and log data.
+        next_obs, rewards, terminations, truncations, infos = envs.step(actions)
+        global_step += n
+        progress.update(n)
+
+        if "episode" in infos:
+            for i in np.flatnonzero(infos["_episode"]):
+                recent_returns.append(float(infos["episode"]["r"][i]))
+                writer.add_scalar("charts/episodic_return", infos["episode"]["r"][i], global_step)
+                writer.add_scalar("charts/episodic_length", infos["episode"]["l"][i], global_step)
+
+        # TRY NOT TO MODIFY: save data to reply buffer; handle `final_obs`
+        real_next_obs = next_obs.copy()
+        for i in np.flatnonzero(infos.get("_final_obs", [])):
+            real_next_obs[i] = infos["final_obs"][i]
+        rb.add(obs, real_next_obs, actions, rewards, terminations, valid=infos.get("live"))
+
+        # TRY NOT TO MODIFY: CRUCIAL step easy to overlook
+        obs = next_obs
+
+        # ALGO LOGIC: training.
+        if global_step > args.learning_starts:
+            if iteration % args.train_frequency == 0:
+                data = rb.sample(args.batch_size)
+                with torch.no_grad():
+                    target_max, _ = target_network(data.next_observations).max(dim=1)
+                    td_target = data.rewards + args.gamma * target_max * (1 - data.dones)
+                actions_taken = data.actions.long().unsqueeze(1)
+                old_val = q_network(data.observations).gather(1, actions_taken).squeeze(1)
+                loss = F.mse_loss(td_target, old_val)
+
+                if iteration % 100 == 0:
+                    writer.add_scalar("losses/td_loss", loss, global_step)
+                    writer.add_scalar("losses/q_values", old_val.mean().item(), global_step)
+                    writer.add_scalar("charts/epsilon", epsilon, global_step)
+
+                # optimize the model
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+
+            # update target network
+            if iteration % args.target_network_frequency == 0:
+                for target_param, q_param in zip(
+                    target_network.parameters(), q_network.parameters(), strict=True
+                ):
+                    target_param.data.copy_(
+                        args.tau * q_param.data + (1.0 - args.tau) * target_param.data
+                    )
+
+        if (iteration + 1) % 100 == 0:
+            sps = int(global_step / (time.time() - start_time))
+            writer.add_scalar("charts/SPS", sps, global_step)
+            ret = f"{np.mean(recent_returns):.0f}" if recent_returns else "-"
+            progress.set_postfix(SPS=sps, ret=ret)  # ret: mean of the last 20 episodes
+
+        # greedy evaluation every `eval_frequency` steps, and once more at the end
+        last = iteration == args.total_timesteps // n - 1
+        if last or (args.eval_frequency and global_step % args.eval_frequency < n):
+            video_dir = f"runs/{run_name}/videos" if args.capture_video and last else None
+            returns, lengths = evaluate(q_network, args, device, video_dir)
+            writer.add_scalar("eval/episodic_return", returns.mean(), global_step)
+            writer.add_scalar("eval/episodic_length", lengths.mean(), global_step)
+            progress.write(f"step {global_step}: eval {summary(returns, lengths)}")
+    progress.close()
+    print(f"trained {global_step} steps in {time.time() - start_time:.0f} s")
+
+    if args.save_model:
+        model_path = f"runs/{run_name}/{args.exp_name}.cleanrl_model"
+        torch.save({"args": asdict(args), "q_network": q_network.state_dict()}, model_path)
+        print(f"model saved to {model_path}")
+
+    envs.close()
+    writer.close()

@@ -1,0 +1,467 @@
+"""Soft Actor-Critic for bevy_gym games with continuous actions (dodge's [vx, vy, sprint]), in
+CleanRL's single-file style.
+
+Docs: https://docs.cleanrl.dev/rl-algorithms/sac/#sac_continuous_actionpy. This is
+`cleanrl/sac_continuous_action.py` ported to Gymnasium 1.x (same-step autoreset, `final_obs`) with
+N arenas of one server as the vector env, a numpy replay buffer, deterministic evaluations during
+training and an evaluation entry:
+
+    python algos/sac_continuous.py --env dodge                  # level 2, 200k steps, CUDA or CPU
+    python algos/sac_continuous.py --env dodge --num-agents 8   # 8 players of one arena share it
+    python algos/sac_continuous.py --eval-checkpoint runs/RUN/sac_continuous.cleanrl_model
+"""
+
+import os
+import random
+import time
+from collections import deque
+from dataclasses import asdict, dataclass, replace
+from typing import Any, NamedTuple
+
+import gymnasium as gym
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+import torch.optim as optim
+import tyro
+from gymnasium.vector import AutoresetMode
+from torch.utils.tensorboard import SummaryWriter
+from tqdm import tqdm
+
+import bevy_gym
+
+VIDEO_SIZE = 192  # pixels per side of evaluation videos (a multiple of 16 for the mp4 encoder)
+EVAL_SEED_OFFSET = 10_000  # evaluation arenas are seeded apart from the training ones
+
+
+@dataclass
+class Args:
+    exp_name: str = os.path.basename(__file__)[: -len(".py")]
+    """the name of this experiment"""
+    seed: int = 1
+    """seed of the experiment"""
+    torch_deterministic: bool = True
+    """if toggled, `torch.backends.cudnn.deterministic=False`"""
+    cuda: bool = True
+    """if toggled, cuda (or ROCm, which PyTorch exposes as cuda) will be used when available"""
+    torch_threads: int = 1
+    """CPU threads for torch: small MLPs run fastest on one, and the game server needs a core"""
+    track: bool = False
+    """if toggled, this experiment will be tracked with Weights and Biases"""
+    wandb_project_name: str = "bevy_gym"
+    """the wandb's project name"""
+    wandb_entity: str | None = None
+    """the entity (team) of wandb's project"""
+    capture_video: bool = False
+    """whether to save mp4 videos of the final evaluation episodes (in `runs/{run_name}/videos`)"""
+    save_model: bool = False
+    """whether to save model into the `runs/{run_name}` folder"""
+    eval_checkpoint: str | None = None
+    """if set, evaluate this checkpoint instead of training"""
+    eval_episodes: int = 10
+    """the number of deterministic (mean-action) evaluation episodes"""
+    eval_frequency: int = 10_000
+    """environment steps between evaluations during training (0: only at the end)"""
+
+    # Environment
+    env: str = "dodge"
+    """the game: a bevy_gym short name or a Gymnasium id"""
+    level: int = 2
+    """the game's level (dodge: 1 or 2)"""
+    num_envs: int = 8
+    """the number of parallel arenas (one server, one request per step)"""
+    num_agents: int = 1
+    """if > 1, the players of ONE shared arena, all acting with the same network"""
+    action_repeat: int = 4
+    """simulation ticks per step"""
+    max_episode_steps: int = 1000
+    """steps before truncation"""
+
+    # Algorithm specific arguments
+    total_timesteps: int = 200_000
+    """total environment steps of the experiments (summed over arenas)"""
+    buffer_size: int = 200_000
+    """the replay memory buffer size"""
+    gamma: float = 0.99
+    """the discount factor gamma"""
+    tau: float = 0.005
+    """target smoothing coefficient"""
+    batch_size: int = 256
+    """the batch size of sample from the replay memory"""
+    learning_starts: int = 5_000
+    """environment steps of uniformly random actions before learning starts"""
+    policy_lr: float = 3e-4
+    """the learning rate of the policy network optimizer"""
+    q_lr: float = 1e-3
+    """the learning rate of the Q network optimizer"""
+    policy_frequency: int = 2
+    """the frequency of training policy (delayed), in vector steps"""
+    target_network_frequency: int = 1
+    """the frequency of updates for the target networks, in vector steps"""
+    alpha: float = 0.2
+    """Entropy regularization coefficient."""
+    autotune: bool = True
+    """automatic tuning of the entropy coefficient"""
+
+
+def make_env(args: Args, num_envs: int, **kwargs: Any) -> gym.vector.VectorEnv:
+    """`num_envs` separate arenas of one server, or (`num_agents` > 1) one shared arena's players,
+    with same-step autoreset: an arena that ends on step t is reset within step t and its last
+    observation is `infos["final_obs"]` (Gymnasium 1.x)."""
+    game = dict(action_space="continuous", level=args.level, action_repeat=args.action_repeat)
+    if args.num_agents > 1:
+        par = bevy_gym.make_parallel(
+            args.env, num_agents=args.num_agents, max_cycles=args.max_episode_steps, **game
+        )
+        return bevy_gym.SharedArenaVectorEnv(par)
+    envs = gym.make_vec(
+        bevy_gym.resolve(args.env),
+        num_envs=num_envs,
+        vectorization_mode="vector_entry_point",
+        autoreset_mode=AutoresetMode.SAME_STEP,
+        max_episode_steps=args.max_episode_steps,
+        **game,
+        **kwargs,
+    )
+    return gym.wrappers.vector.RecordEpisodeStatistics(envs)
+
+
+# ALGO LOGIC: initialize agent here:
+class SoftQNetwork(nn.Module):
+    def __init__(self, env: gym.vector.VectorEnv) -> None:
+        super().__init__()
+        obs_size = np.prod(env.single_observation_space.shape)
+        self.fc1 = nn.Linear(obs_size + np.prod(env.single_action_space.shape), 256)
+        self.fc2 = nn.Linear(256, 256)
+        self.fc3 = nn.Linear(256, 1)
+
+    def forward(self, x: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
+        x = torch.cat([x, a], 1)
+        x = F.relu(self.fc1(x))
+        x = F.relu(self.fc2(x))
+        return self.fc3(x)
+
+
+LOG_STD_MAX = 2
+LOG_STD_MIN = -5
+
+
+class Actor(nn.Module):
+    def __init__(self, env: gym.vector.VectorEnv) -> None:
+        super().__init__()
+        self.fc1 = nn.Linear(np.array(env.single_observation_space.shape).prod(), 256)
+        self.fc2 = nn.Linear(256, 256)
+        self.fc_mean = nn.Linear(256, np.prod(env.single_action_space.shape))
+        self.fc_logstd = nn.Linear(256, np.prod(env.single_action_space.shape))
+        # action rescaling
+        high, low = env.single_action_space.high, env.single_action_space.low
+        self.register_buffer("action_scale", torch.tensor((high - low) / 2.0, dtype=torch.float32))
+        self.register_buffer("action_bias", torch.tensor((high + low) / 2.0, dtype=torch.float32))
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        x = F.relu(self.fc1(x))
+        x = F.relu(self.fc2(x))
+        mean = self.fc_mean(x)
+        log_std = self.fc_logstd(x)
+        log_std = torch.tanh(log_std)
+        log_std = LOG_STD_MIN + 0.5 * (LOG_STD_MAX - LOG_STD_MIN) * (
+            log_std + 1
+        )  # From SpinUp / Denis Yarats
+        return mean, log_std
+
+    def get_action(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        mean, log_std = self(x)
+        std = log_std.exp()
+        normal = torch.distributions.Normal(mean, std)
+        x_t = normal.rsample()  # for reparameterization trick (mean + std * N(0,1))
+        y_t = torch.tanh(x_t)
+        action = y_t * self.action_scale + self.action_bias
+        log_prob = normal.log_prob(x_t)
+        # Enforcing Action Bound
+        log_prob -= torch.log(self.action_scale * (1 - y_t.pow(2)) + 1e-6)
+        log_prob = log_prob.sum(1, keepdim=True)
+        mean = torch.tanh(mean) * self.action_scale + self.action_bias
+        return action, log_prob, mean
+
+
+class Batch(NamedTuple):
+    observations: torch.Tensor
+    actions: torch.Tensor
+    next_observations: torch.Tensor
+    dones: torch.Tensor
+    rewards: torch.Tensor
+
+
+class ReplayBuffer:
+    """Transitions in preallocated numpy arrays (a ring). `next_obs` is the real next observation
+    (`final_obs` where an episode ended) and `dones` are terminations only, so a truncated episode
+    is still bootstrapped: the time limit is not part of the game's state."""
+
+    def __init__(self, size: int, env: gym.vector.VectorEnv, device: torch.device) -> None:
+        obs_shape, act = env.single_observation_space.shape, env.single_action_space
+        self.obs = np.zeros((size, *obs_shape), np.float32)
+        self.next_obs = np.zeros((size, *obs_shape), np.float32)
+        self.actions = np.zeros((size, *act.shape), act.dtype)
+        self.rewards, self.dones = np.zeros(size, np.float32), np.zeros(size, np.float32)
+        self.size, self.pos, self.full, self.device = size, 0, False, device
+
+    def add(self, *transition: np.ndarray, valid: np.ndarray | None = None) -> None:
+        """Add (obs, next_obs, actions, rewards, dones) of every slot, or of the `valid` ones."""
+        if valid is not None:  # shared arena: players already out made no transition
+            transition = tuple(x[valid] for x in transition)
+        idx = (self.pos + np.arange(len(transition[0]))) % self.size
+        arrays = (self.obs, self.next_obs, self.actions, self.rewards, self.dones)
+        for array, x in zip(arrays, transition, strict=True):
+            array[idx] = x
+        self.full = self.full or self.pos + len(idx) >= self.size
+        self.pos = (self.pos + len(idx)) % self.size
+
+    def sample(self, batch_size: int) -> Batch:
+        idx = np.random.randint(0, self.size if self.full else self.pos, batch_size)
+        arrays = (self.obs, self.actions, self.next_obs, self.dones, self.rewards)
+        return Batch(*(torch.as_tensor(x[idx], device=self.device) for x in arrays))
+
+
+def evaluate(
+    actor: Actor, args: Args, device: torch.device, video_dir: str | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """`args.eval_episodes` deterministic (mean-action) episodes, one per arena of a fresh server
+    (so every episode runs to its end and short ones are not over-counted); their returns and
+    lengths. With `video_dir`, each episode is also written there as an mp4 of its frames."""
+    n = args.eval_episodes
+    render_mode = "rgb_array" if video_dir else None
+    # A shared-arena policy is evaluated alone in its arena, like every other.
+    envs = make_env(replace(args, num_agents=1), n, render_mode=render_mode, image_size=VIDEO_SIZE)
+    writers = []
+    if video_dir:
+        import imageio.v2 as imageio
+
+        os.makedirs(video_dir, exist_ok=True)
+        writers = [imageio.get_writer(f"{video_dir}/episode-{i}.mp4", fps=15) for i in range(n)]
+    obs, _ = envs.reset(seed=args.seed + EVAL_SEED_OFFSET)
+    returns, lengths, finished = np.zeros(n), np.zeros(n, int), np.zeros(n, bool)
+    while not finished.all():
+        for i, frame in enumerate(envs.render() if writers else ()):
+            if not finished[i]:
+                writers[i].append_data(frame)
+        with torch.no_grad():
+            _, _, mean = actor.get_action(torch.as_tensor(obs, device=device))
+        actions = mean.cpu().numpy()
+        obs, rewards, terminations, truncations, _ = envs.step(actions)
+        returns += np.where(finished, 0.0, rewards)
+        lengths += ~finished
+        finished |= terminations | truncations
+    for writer in writers:
+        writer.close()
+    envs.close()
+    return returns, lengths
+
+
+def device_name(device: torch.device) -> str:
+    if device.type != "cuda":
+        return "cpu"
+    backend = f"ROCm {torch.version.hip}" if torch.version.hip else f"CUDA {torch.version.cuda}"
+    return f"{device} ({torch.cuda.get_device_name(device)}, {backend})"
+
+
+def summary(returns: np.ndarray, lengths: np.ndarray) -> str:
+    return (
+        f"{len(returns)} episodes: return {returns.mean():.1f} ± {returns.std():.1f}, "
+        f"length {lengths.mean():.1f} ± {lengths.std():.1f}"
+    )
+
+
+if __name__ == "__main__":
+    args = tyro.cli(Args)
+    device = torch.device("cuda" if torch.cuda.is_available() and args.cuda else "cpu")
+    torch.set_num_threads(args.torch_threads)
+    print(f"device: {device_name(device)}")
+
+    if args.eval_checkpoint:
+        checkpoint = torch.load(args.eval_checkpoint, map_location=device, weights_only=True)
+        # the game settings come from training; the evaluation settings from this command line
+        saved = Args(**checkpoint["args"])
+        saved = replace(saved, seed=args.seed, eval_episodes=args.eval_episodes)
+        actor = Actor(make_env(saved, 1)).to(device)
+        actor.load_state_dict(checkpoint["actor"])
+        video_dir = os.path.join(os.path.dirname(args.eval_checkpoint), "videos")
+        video_dir = video_dir if args.capture_video else None
+        returns, lengths = evaluate(actor, saved, device, video_dir)
+        print(f"eval {args.eval_checkpoint}: {summary(returns, lengths)}")
+        raise SystemExit(0)
+
+    game = f"{args.env.replace('/', '-')}-l{args.level}"
+    run_name = f"{game}__{args.exp_name}__{args.seed}__{int(time.time())}"
+    if args.track:
+        import wandb
+
+        wandb.init(
+            project=args.wandb_project_name,
+            entity=args.wandb_entity,
+            sync_tensorboard=True,
+            config=vars(args),
+            name=run_name,
+            tags=[args.exp_name, args.env, f"level{args.level}", device.type],
+            save_code=True,
+        )
+    writer = SummaryWriter(f"runs/{run_name}")
+    table = "\n".join([f"|{key}|{value}|" for key, value in vars(args).items()])
+    writer.add_text("hyperparameters", f"|param|value|\n|-|-|\n{table}")
+
+    # TRY NOT TO MODIFY: seeding
+    random.seed(args.seed)
+    np.random.seed(args.seed)
+    torch.manual_seed(args.seed)
+    torch.backends.cudnn.deterministic = args.torch_deterministic
+
+    # env setup
+    envs = make_env(args, args.num_envs)
+    assert isinstance(envs.single_action_space, gym.spaces.Box), "only continuous actions"
+    n = envs.num_envs  # environment steps per vector step
+
+    actor = Actor(envs).to(device)
+    qf1 = SoftQNetwork(envs).to(device)
+    qf2 = SoftQNetwork(envs).to(device)
+    qf1_target = SoftQNetwork(envs).to(device)
+    qf2_target = SoftQNetwork(envs).to(device)
+    qf1_target.load_state_dict(qf1.state_dict())
+    qf2_target.load_state_dict(qf2.state_dict())
+    q_optimizer = optim.Adam(list(qf1.parameters()) + list(qf2.parameters()), lr=args.q_lr)
+    actor_optimizer = optim.Adam(list(actor.parameters()), lr=args.policy_lr)
+
+    # Automatic entropy tuning
+    if args.autotune:
+        target_entropy = -torch.prod(torch.Tensor(envs.single_action_space.shape).to(device)).item()
+        log_alpha = torch.zeros(1, requires_grad=True, device=device)
+        alpha = log_alpha.exp().item()
+        a_optimizer = optim.Adam([log_alpha], lr=args.q_lr)
+    else:
+        alpha = args.alpha
+
+    rb = ReplayBuffer(args.buffer_size, envs, device)
+    recent_returns: deque[float] = deque(maxlen=20)
+    start_time = time.time()
+
+    # TRY NOT TO MODIFY: start the game
+    obs, _ = envs.reset(seed=args.seed)
+    envs.action_space.seed(args.seed)
+    progress = tqdm(total=args.total_timesteps, unit="step", mininterval=1.0)
+    global_step = 0
+    for iteration in range(args.total_timesteps // n):
+        # ALGO LOGIC: put action logic here
+        if global_step < args.learning_starts:
+            actions = envs.action_space.sample()
+        else:
+            with torch.no_grad():
+                actions, _, _ = actor.get_action(torch.as_tensor(obs, device=device))
+            actions = actions.cpu().numpy()
+
+        # TRY NOT TO MODIFY: execute the game and log data.
+        next_obs, rewards, terminations, truncations, infos = envs.step(actions)
+        global_step += n
+        progress.update(n)
+
+        if "episode" in infos:
+            for i in np.flatnonzero(infos["_episode"]):
+                recent_returns.append(float(infos["episode"]["r"][i]))
+                writer.add_scalar("charts/episodic_return", infos["episode"]["r"][i], global_step)
+                writer.add_scalar("charts/episodic_length", infos["episode"]["l"][i], global_step)
+
+        # TRY NOT TO MODIFY: save data to reply buffer; handle `final_obs`
+        real_next_obs = next_obs.copy()
+        for i in np.flatnonzero(infos.get("_final_obs", [])):
+            real_next_obs[i] = infos["final_obs"][i]
+        rb.add(obs, real_next_obs, actions, rewards, terminations, valid=infos.get("live"))
+
+        # TRY NOT TO MODIFY: CRUCIAL step easy to overlook
+        obs = next_obs
+
+        # ALGO LOGIC: training.
+        if global_step > args.learning_starts:
+            data = rb.sample(args.batch_size)
+            with torch.no_grad():
+                next_actions, next_log_pi, _ = actor.get_action(data.next_observations)
+                qf1_next_target = qf1_target(data.next_observations, next_actions)
+                qf2_next_target = qf2_target(data.next_observations, next_actions)
+                min_qf_next = torch.min(qf1_next_target, qf2_next_target) - alpha * next_log_pi
+                next_q_value = data.rewards + (1 - data.dones) * args.gamma * min_qf_next.view(-1)
+
+            qf1_a_values = qf1(data.observations, data.actions).view(-1)
+            qf2_a_values = qf2(data.observations, data.actions).view(-1)
+            qf1_loss = F.mse_loss(qf1_a_values, next_q_value)
+            qf2_loss = F.mse_loss(qf2_a_values, next_q_value)
+            qf_loss = qf1_loss + qf2_loss
+
+            # optimize the model
+            q_optimizer.zero_grad()
+            qf_loss.backward()
+            q_optimizer.step()
+
+            if iteration % args.policy_frequency == 0:  # TD 3 Delayed update support
+                # compensate for the delay by doing `policy_frequency` updates instead of 1
+                for _ in range(args.policy_frequency):
+                    pi, log_pi, _ = actor.get_action(data.observations)
+                    qf1_pi = qf1(data.observations, pi)
+                    qf2_pi = qf2(data.observations, pi)
+                    min_qf_pi = torch.min(qf1_pi, qf2_pi)
+                    actor_loss = ((alpha * log_pi) - min_qf_pi).mean()
+
+                    actor_optimizer.zero_grad()
+                    actor_loss.backward()
+                    actor_optimizer.step()
+
+                    if args.autotune:
+                        with torch.no_grad():
+                            _, log_pi, _ = actor.get_action(data.observations)
+                        alpha_loss = (-log_alpha.exp() * (log_pi + target_entropy)).mean()
+
+                        a_optimizer.zero_grad()
+                        alpha_loss.backward()
+                        a_optimizer.step()
+                        alpha = log_alpha.exp().item()
+
+            # update the target networks: target <- tau * online + (1 - tau) * target
+            if iteration % args.target_network_frequency == 0:
+                for qf, qf_target in ((qf1, qf1_target), (qf2, qf2_target)):
+                    for param, target_param in zip(
+                        qf.parameters(), qf_target.parameters(), strict=True
+                    ):
+                        target_param.data.lerp_(param.data, args.tau)
+
+            if iteration % 100 == 0:
+                writer.add_scalar("losses/qf1_values", qf1_a_values.mean().item(), global_step)
+                writer.add_scalar("losses/qf2_values", qf2_a_values.mean().item(), global_step)
+                writer.add_scalar("losses/qf1_loss", qf1_loss.item(), global_step)
+                writer.add_scalar("losses/qf2_loss", qf2_loss.item(), global_step)
+                writer.add_scalar("losses/qf_loss", qf_loss.item() / 2.0, global_step)
+                writer.add_scalar("losses/actor_loss", actor_loss.item(), global_step)
+                writer.add_scalar("losses/alpha", alpha, global_step)
+                if args.autotune:
+                    writer.add_scalar("losses/alpha_loss", alpha_loss.item(), global_step)
+
+        if (iteration + 1) % 100 == 0:
+            sps = int(global_step / (time.time() - start_time))
+            writer.add_scalar("charts/SPS", sps, global_step)
+            ret = f"{np.mean(recent_returns):.0f}" if recent_returns else "-"
+            progress.set_postfix(SPS=sps, ret=ret)  # ret: mean of the last 20 episodes
+
+        # deterministic evaluation every `eval_frequency` steps, and once more at the end
+        last = iteration == args.total_timesteps // n - 1
+        if last or (args.eval_frequency and global_step % args.eval_frequency < n):
+            video_dir = f"runs/{run_name}/videos" if args.capture_video and last else None
+            returns, lengths = evaluate(actor, args, device, video_dir)
+            writer.add_scalar("eval/episodic_return", returns.mean(), global_step)
+            writer.add_scalar("eval/episodic_length", lengths.mean(), global_step)
+            progress.write(f"step {global_step}: eval {summary(returns, lengths)}")
+    progress.close()
+    print(f"trained {global_step} steps in {time.time() - start_time:.0f} s")
+
+    if args.save_model:
+        model_path = f"runs/{run_name}/{args.exp_name}.cleanrl_model"
+        models = {"actor": actor.state_dict(), "qf1": qf1.state_dict(), "qf2": qf2.state_dict()}
+        torch.save({"args": asdict(args), **models}, model_path)
+        print(f"model saved to {model_path}")
+
+    envs.close()
+    writer.close()

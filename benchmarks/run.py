@@ -1,0 +1,185 @@
+"""`make bench`: measure the whole environment path on this machine and print ONE markdown table
+(every row of docs/performance.md), write the figures to a JSON file and, with matplotlib,
+redraw the plot. Figures, not pass/fail: the exit status is 0 even when a target is missed.
+
+    python benchmarks/run.py [--json benchmarks/results.json] [--skip-cargo] [--skip-dqn]
+                             [--plot docs/performance/throughput.png] [--binary PATH]"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import cases
+import server_costs
+from harness import REPO, Row, machine
+
+from bevy_gym import find_binary
+
+ENV_TARGET = 5_000  # steps/s, 1 agent, vector observations, Env.step and ParallelEnv.step
+FLOOR_RATIO = 2.0  # ... and within this factor of the bare round trip through the same client
+VECTOR_TARGET = 100_000  # agent-steps/s, make_vec with 64 arenas
+PIXEL_TARGET = 2_000  # steps/s, 84×84 RGB, 1 agent
+DQN_SHARE_TARGET = 0.20  # environment time / wall time while learning
+
+
+def log(message: str) -> None:
+    """Progress on stderr, so that stdout is the table alone."""
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def dqn_rows() -> list[Row]:
+    """Runs benchmarks/dqn_share.py in a fresh interpreter (torch stays out of this one)."""
+    script = Path(__file__).with_name("dqn_share.py")
+    try:
+        out = subprocess.run(
+            [sys.executable, str(script)], capture_output=True, text=True, timeout=300,
+            check=False, cwd=REPO,
+        )  # fmt: skip
+        doc = json.loads(out.stdout.strip().splitlines()[-1])
+    except (OSError, subprocess.TimeoutExpired, ValueError, IndexError) as exc:
+        tail = locals().get("out")
+        why = tail.stderr.strip()[-300:] if tail is not None else repr(exc)
+        return [Row("dqn", "DQN run", "algos/dqn.py did not run", "", note=why)]
+    if "error" in doc:
+        return [Row("dqn", "DQN run", doc["error"], "")]
+    rows = []
+    for phase, label in (("acting", "before learning starts"), ("learning", "while learning")):
+        p = doc[phase]
+        share = p["env_share"]
+        is_target = phase == "learning"
+        rows.append(Row(
+            f"dqn_{phase}", "DQN run (algos/dqn.py, 4 arenas, CPU)",
+            f"DQN {label}: env time share of wall", "make_vec, same-step autoreset",
+            agents=4, arena="separate", obs="vector", steps_per_s=p["sps"],
+            agent_steps_per_s=p["sps"], value=100 * share, unit="% env",
+            target=f"≤ {DQN_SHARE_TARGET:.0%}" if is_target else "",
+            met=share <= DQN_SHARE_TARGET if is_target else None,
+            note=f"env alone {p['env_only_sps']:,.0f} agent-steps/s"))  # fmt: skip
+    return rows
+
+
+def judge(rows: list[Row]) -> None:
+    """Fills `met` for the throughput targets (the other rows judge themselves)."""
+    by_key = {r.key: r for r in rows}
+    floor_row = by_key.get("floor_transport")
+    for key in ("env_1", "parallel_1"):
+        row = by_key.get(key)
+        floor = row.paired_floor if row else None
+        if floor is None and floor_row is not None:
+            floor = floor_row.steps_per_s
+        if row and row.steps_per_s and floor:
+            ratio = floor / row.steps_per_s
+            row.met = row.steps_per_s >= ENV_TARGET and ratio <= FLOOR_RATIO
+            row.note = f"floor {floor:,.0f}/s on the same connection, timed in turns: ×{ratio:.2f}"
+    row = by_key.get("make_vec_64")
+    if row and row.agent_steps_per_s:
+        row.met = row.agent_steps_per_s >= VECTOR_TARGET
+    row = by_key.get("raw_rgb")
+    if row and row.steps_per_s:
+        row.met = row.steps_per_s >= PIXEL_TARGET
+
+
+def _fmt(x: float | None, digits: int = 0) -> str:
+    if x is None:
+        return ""
+    return f"{x:,.{digits}f}"
+
+
+def table(rows: list[Row]) -> str:
+    """The markdown table: one line per row, the group named on its first line."""
+    head = ("| group | measurement | client | agents | arenas | obs | steps/s | agent-steps/s "
+            "| µs/step or value | target | met |")  # fmt: skip
+    lines = [head, "|" + "---|" * 11]
+    group = None
+    for r in rows:
+        shown = r.group if r.group != group else ""
+        group = r.group
+        if r.value is not None:
+            digits = 2 if r.unit == "ms" and r.value < 10 else 1
+            value = f"{_fmt(r.value, digits)} {r.unit}"
+        else:
+            value = _fmt(r.us_per_step, 1)
+        met = {True: "yes", False: "**no**", None: ""}[r.met]
+        note = f" ({r.note})" if r.note else ""
+        lines.append(
+            f"| {shown} | {r.label}{note} | {r.client} | {r.agents or ''} | {r.arena} | {r.obs} "
+            f"| {_fmt(r.steps_per_s)} | {_fmt(r.agent_steps_per_s)} | {value} | {r.target} "
+            f"| {met} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--json", default=str(REPO / "benchmarks" / "results.json"))
+    parser.add_argument("--plot", help="also draw the figure here (needs matplotlib)")
+    parser.add_argument("--skip-cargo", action="store_true", help="no in-process floor")
+    parser.add_argument("--skip-dqn", action="store_true", help="no DQN run")
+    parser.add_argument("--binary", help="the bevy-dodge to measure (default: the installed one)")
+    args = parser.parse_args()
+    cargo = os.environ.get("CARGO", "cargo")
+    started = time.perf_counter()
+    binary = find_binary("bevy-dodge", args.binary)
+    if args.binary:
+        cases.ENV_KWARGS["binary"] = binary
+    info = machine(cargo)
+    info["server_binary"] = binary
+    rows: list[Row] = []
+    cargo_table = "skipped"
+    if not args.skip_cargo:
+        log("in-process floor: cargo bench --bench step_cost (builds it the first time)")
+        inproc, cargo_table = server_costs.in_process_rows(cargo)
+        rows.extend(inproc)
+    rows.extend(cases.all_rows(binary, log))
+    log("reset, start, memory")
+    rows.extend(server_costs.reset_rows())
+    rows.extend(server_costs.start_rows(binary))
+    rows.extend(server_costs.memory_rows(binary))
+    if not args.skip_dqn:
+        log("DQN run (algos/dqn.py)")
+        rows.extend(dqn_rows())
+    judge(rows)
+    # Floors first: the in-process rows were measured first only to keep the build out of the way.
+    groups = dict.fromkeys([cases.GROUP_FLOOR, *(r.group for r in rows)])
+    order = {g: i for i, g in enumerate(groups)}
+    rows.sort(key=lambda r: order[r.group])
+    info["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    info["seconds"] = round(time.perf_counter() - started, 1)
+    print(
+        f"bevy_gym benchmarks: {info['cpu']} ({info['cpus']} CPUs), Python {info['python']}, "
+        f"{info['rust']}, {info['os']}, commit {info['commit']}, {info['date']}; load average "
+        f"{info['load_average_at_start'][0]} at start, {info['load_average_at_end'][0]} at end; "
+        f"{info['seconds']:.0f} s. Best of {cases_repeats()} repeats per row.\n"
+    )
+    print(table(rows))
+    missed = [r.key for r in rows if r.met is False]
+    print(f"\nTargets missed: {', '.join(missed)}" if missed else "\nEvery target holds.")
+    doc = {"machine": info, "rows": [r.to_json() for r in rows], "in_process_table": cargo_table}
+    Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.json).write_text(json.dumps(doc, indent=1) + "\n")
+    log(f"wrote {args.json}")
+    if args.plot:
+        import plot
+
+        if plot.available():
+            plot.draw(doc, Path(args.plot))
+            log(f"wrote {args.plot}")
+        else:
+            log("matplotlib is not installed: no plot")
+
+
+def cases_repeats() -> int:
+    """Repeats per throughput row (from the harness)."""
+    from harness import REPEATS
+
+    return REPEATS
+
+
+if __name__ == "__main__":
+    main()
