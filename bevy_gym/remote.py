@@ -235,11 +235,6 @@ class RemoteGame:
         """`{"server_restarted": why}` after a step that replaced a crashed server, else `{}`."""
         return {"server_restarted": self.last_restart} if self.last_restart else {}
 
-    def check_action(self, index: int, action: Any) -> None:
-        """ValueError naming agent `index` if `action` lies outside its action space."""
-        if self.legacy is None:
-            check_actions([action], self.action_space(index), [self.spec.agent_ids[index]])
-
     def _restart(self, exc: ServerDiedError) -> StepResult:
         """Replace a dead server: a fresh one, reset; the interrupted step ends truncated."""
         self.close()

@@ -94,6 +94,17 @@ class DodgeConfig:
             return None
         return Launch(BINARY, self.cli_args(), binary=self.binary)
 
+    def remote_kwargs(self) -> dict[str, Any]:
+        """Where the server comes from and what it must publish, for the bevy_gym base classes."""
+        return {
+            "server_url": self.server_url,
+            "launch": self.launch(),
+            "spec": self.spec(),
+            "obs_type": self.obs_type,
+            "render_mode": self.render_mode,
+            "options": self.server_options(),
+        }
+
     def server_options(self) -> dict[str, Any]:
         """Options sent with every full reset: only for servers we did not start ourselves."""
         return self.options() if self.server_url is not None else {}

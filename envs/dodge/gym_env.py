@@ -53,12 +53,7 @@ class DodgeEnv(BevyEnv):
             binary=binary,
         )
         super().__init__(
-            server_url,
-            launch=self.config.launch(),
-            spec=self.config.spec(),
-            obs_type=obs_type,
-            render_mode=render_mode,
-            options=self.config.server_options(),
+            **self.config.remote_kwargs(),
             timeout=timeout,
             restart_on_crash=restart_on_crash,
             token=token,
@@ -112,12 +107,7 @@ class DodgeVectorEnv(BevyVectorEnv):
             binary=binary,
         )
         super().__init__(
-            server_url,
-            launch=self.config.launch(),
-            spec=self.config.spec(),
-            obs_type=obs_type,
-            render_mode=render_mode,
-            options=self.config.server_options(),
+            **self.config.remote_kwargs(),
             autoreset_mode=autoreset_mode,
             timeout=timeout,
             restart_on_crash=restart_on_crash,

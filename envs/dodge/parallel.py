@@ -58,12 +58,7 @@ class DodgeParallelEnv(BevyParallelEnv):
             binary=binary,
         )
         super().__init__(
-            server_url,
-            launch=self.config.launch(),
-            spec=self.config.spec(),
-            obs_type=obs_type,
-            render_mode=render_mode,
-            options=self.config.server_options(),
+            **self.config.remote_kwargs(),
             timeout=timeout,
             restart_on_crash=restart_on_crash,
             token=token,

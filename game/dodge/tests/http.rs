@@ -347,20 +347,10 @@ fn exit_with_parent_when_stdin_closes() {
 
 #[test]
 fn without_port_listens_on_bevy_rl_port() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bevy-dodge"))
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
-        &mut line,
-    )
-    .unwrap();
+    let (mut child, url) = common::spawn_announcing(&[]);
     let _ = child.kill();
     let _ = child.wait();
-    assert_eq!(line.trim(), "http://127.0.0.1:7878");
+    assert_eq!(url, "http://127.0.0.1:7878");
 }
 
 #[test]
@@ -391,27 +381,16 @@ fn non_loopback_needs_allow_remote_and_a_token() {
     assert!(!weak.status.success());
 
     let token = "0123456789abcdef-secret";
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bevy-dodge"))
-        .args([
-            "--host",
-            "0.0.0.0",
-            "--port",
-            "0",
-            "--allow-remote",
-            "--token",
-            token,
-        ])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
-        &mut line,
-    )
-    .unwrap();
-    let port = line.trim().rsplit(':').next().unwrap().to_string();
+    let (mut child, url) = common::spawn_announcing(&[
+        "--host",
+        "0.0.0.0",
+        "--port",
+        "0",
+        "--allow-remote",
+        "--token",
+        token,
+    ]);
+    let port = url.rsplit(':').next().unwrap().to_string();
     let addr = format!("127.0.0.1:{port}");
     let denied = Connection::open(&addr).request("GET", "/state", b"");
     assert_eq!(denied.status, 401);

@@ -50,19 +50,11 @@ pub struct Server {
 impl Server {
     /// Starts the binary with `--port 0` plus `args` and reads its address from stdout.
     pub fn start(args: &[&str]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_bevy-dodge"))
-            .args(["--port", "0"])
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("bevy-dodge starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("address line");
-        let url = line.trim().to_string();
+        let port_zero: Vec<&str> = ["--port", "0"]
+            .into_iter()
+            .chain(args.iter().copied())
+            .collect();
+        let (child, url) = spawn_announcing(&port_zero);
         assert!(
             url.starts_with("http://127.0.0.1:"),
             "first stdout line: {url:?}"
@@ -90,6 +82,22 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Starts `bevy-dodge args` and returns it with the address it announced on its first stdout line.
+pub fn spawn_announcing(args: &[&str]) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bevy-dodge"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("bevy-dodge starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("address line");
+    (child, line.trim().to_string())
 }
 
 /// A keep-alive HTTP/1.1 connection.
