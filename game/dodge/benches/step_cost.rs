@@ -5,9 +5,7 @@
 use std::time::{Duration, Instant};
 
 use bevy_gym_dodge::Dodge;
-use bevy_gym_dodge::cli::Cli;
 use bevy_gym_server::{Action, Environment};
-use clap::Parser;
 
 /// How long each case runs after its warm-up, unless `STEP_COST_SECONDS` says otherwise
 /// (`make bench` runs the cases for 1 s each).
@@ -15,8 +13,10 @@ const MEASURE: Duration = Duration::from_secs(2);
 const WARMUP_STEPS: usize = 200;
 
 fn env(args: &[&str]) -> Environment<Dodge> {
-    let cli = Cli::parse_from(std::iter::once("bevy-dodge").chain(args.iter().copied()));
-    Environment::<Dodge>::new(bevy_gym_dodge::app(cli.settings())).expect("environment starts")
+    let (settings, _) =
+        bevy_gym_dodge::cli::parse_from(std::iter::once("bevy-dodge").chain(args.iter().copied()))
+            .expect("valid arguments");
+    Environment::<Dodge>::new(bevy_gym_dodge::app(settings)).expect("environment starts")
 }
 
 /// Process CPU time (user + system) in seconds.

@@ -1,7 +1,131 @@
-//! Dodge's options: level presets, runtime overrides and their validation (`/reset?options=`).
+//! Dodge's options, declared once in [`OPTIONS`] (range, default, help; the plugin validates
+//! `/reset?options=` and the CLI against it and publishes it in `/spec`), and the game's
+//! configuration built from them: level presets first, then every other option.
 
 use bevy::prelude::Resource;
+use bevy_gym_server::{EnvError, OptionKind, OptionSpec, options};
 use serde_json::{Map, Value};
+
+/// Every option of the game; the flags of `bevy-dodge` are these names in kebab case.
+pub const OPTIONS: &[OptionSpec] = &[
+    OptionSpec {
+        name: "level",
+        kind: OptionKind::Integer { min: 1, max: 2 },
+        default: Some("1"),
+        help: "Difficulty preset: 1 or 2; sets the four projectile options below unless they are given.",
+    },
+    OptionSpec {
+        name: "action_space",
+        kind: OptionKind::Choice(&["discrete", "continuous"]),
+        default: Some("discrete"),
+        help: "`discrete` (IDLE, UP, DOWN, LEFT, RIGHT) or `continuous` ([vx, vy, sprint] in [-1, 1]).",
+    },
+    OptionSpec {
+        name: "image_size",
+        kind: OptionKind::Integer { min: 32, max: 512 },
+        default: Some("84"),
+        help: "Width and height of each agent's image in pixels.",
+    },
+    OptionSpec {
+        name: "grayscale",
+        kind: OptionKind::Boolean,
+        default: Some("false"),
+        help: "One grey channel instead of RGB.",
+    },
+    OptionSpec {
+        name: "survival_reward",
+        kind: OptionKind::Number {
+            min: -1e6,
+            max: 1e6,
+        },
+        default: Some("1"),
+        help: "Reward per survived tick.",
+    },
+    OptionSpec {
+        name: "hit_penalty",
+        kind: OptionKind::Number {
+            min: -1e6,
+            max: 1e6,
+        },
+        default: Some("100"),
+        help: "Subtracted from the reward on the tick a player is hit.",
+    },
+    OptionSpec {
+        name: "dodge_bonus_threshold",
+        kind: OptionKind::Number {
+            min: 0.0,
+            max: 20.0,
+        },
+        default: Some("2"),
+        help: "Distance (units) under which a near miss earns a bonus.",
+    },
+    OptionSpec {
+        name: "dodge_bonus_multiplier",
+        kind: OptionKind::Number {
+            min: -1e6,
+            max: 1e6,
+        },
+        default: Some("0.5"),
+        help: "Bonus per tick per unit of distance inside the threshold.",
+    },
+    OptionSpec {
+        name: "player_speed",
+        kind: OptionKind::Number {
+            min: 0.0,
+            max: 100.0,
+        },
+        default: Some("5"),
+        help: "Walking speed (units/s).",
+    },
+    OptionSpec {
+        name: "sprint_multiplier",
+        kind: OptionKind::Number {
+            min: 0.0,
+            max: 10.0,
+        },
+        default: Some("2"),
+        help: "Full sprint multiplies the speed by (1 + this).",
+    },
+    OptionSpec {
+        name: "projectile_spawn_interval",
+        kind: OptionKind::Number {
+            min: 0.05,
+            max: 60.0,
+        },
+        default: None,
+        help: "Seconds between throws (level 1: 2, level 2: 0.5).",
+    },
+    OptionSpec {
+        name: "projectile_flight_time",
+        kind: OptionKind::Number {
+            min: 0.1,
+            max: 10.0,
+        },
+        default: None,
+        help: "Seconds from throw to reaching the target point (level 1: 2, level 2: 0.8).",
+    },
+    OptionSpec {
+        name: "max_projectiles",
+        kind: OptionKind::Integer { min: 0, max: 1000 },
+        default: None,
+        help: "Most projectiles in flight per player (level 1: 10, level 2: 25).",
+    },
+    OptionSpec {
+        name: "random_spawn_position",
+        kind: OptionKind::Boolean,
+        default: None,
+        help: "Throw from anywhere on the spawn arc, not from its far end (level 1: false, level 2: true).",
+    },
+    OptionSpec {
+        name: "spawn_angle_degrees",
+        kind: OptionKind::Number {
+            min: 0.0,
+            max: 180.0,
+        },
+        default: Some("60"),
+        help: "Half-angle of the spawn arc (degrees from +Y).",
+    },
+];
 
 /// Which action space the players use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -12,7 +136,17 @@ pub enum ActionKind {
     Continuous,
 }
 
-/// Every tunable of the game; one resource, changed only between episodes.
+impl ActionKind {
+    fn name(self) -> &'static str {
+        match self {
+            ActionKind::Discrete => "discrete",
+            ActionKind::Continuous => "continuous",
+        }
+    }
+}
+
+/// Every tunable of the game; one resource, changed only between episodes. Fields mirror
+/// [`OPTIONS`] one to one.
 #[derive(Resource, Clone, Debug, PartialEq)]
 pub struct DodgeConfig {
     pub level: u8,
@@ -20,177 +154,120 @@ pub struct DodgeConfig {
     /// Image width and height in pixels.
     pub image_size: usize,
     pub grayscale: bool,
-    /// Reward per survived tick.
     pub survival_reward: f32,
-    /// Subtracted from the reward on the tick a player is hit.
     pub hit_penalty: f32,
-    /// Distance (units) under which a near miss earns a bonus.
     pub dodge_bonus_threshold: f32,
-    /// Bonus per tick per unit of distance inside the threshold.
     pub dodge_bonus_multiplier: f32,
-    /// Walking speed (units/s).
     pub player_speed: f32,
-    /// Full sprint multiplies speed by (1 + this).
     pub sprint_multiplier: f32,
-    /// Seconds between throws.
     pub projectile_spawn_interval: f32,
-    /// Seconds from throw to reaching the target point.
     pub projectile_flight_time: f32,
-    /// Most projectiles in flight per player.
     pub max_projectiles: u32,
-    /// Throw from anywhere on the spawn arc instead of from the far end.
     pub random_spawn_position: bool,
-    /// Half-angle of the spawn arc (degrees from +Y).
     pub spawn_angle_degrees: f32,
 }
 
-impl DodgeConfig {
-    /// The gameplay values of `level` (1 easy, 2 hard), keeping the given presentation settings.
-    pub fn preset(level: u8, action_kind: ActionKind, image_size: usize, grayscale: bool) -> Self {
-        let hard = level >= 2;
-        Self {
-            level,
-            action_kind,
-            image_size,
-            grayscale,
-            survival_reward: 1.0,
-            hit_penalty: 100.0,
-            dodge_bonus_threshold: 2.0,
-            dodge_bonus_multiplier: 0.5,
-            player_speed: 5.0,
-            sprint_multiplier: 2.0,
-            projectile_spawn_interval: if hard { 0.5 } else { 2.0 },
-            projectile_flight_time: if hard { 0.8 } else { 2.0 },
-            max_projectiles: if hard { 25 } else { 10 },
-            random_spawn_position: hard,
-            spawn_angle_degrees: 60.0,
-        }
+impl Default for DodgeConfig {
+    /// Every option at its default (level 1's presets).
+    fn default() -> Self {
+        let mut config = Self {
+            level: 1,
+            action_kind: ActionKind::Discrete,
+            image_size: 0,
+            grayscale: false,
+            survival_reward: 0.0,
+            hit_penalty: 0.0,
+            dodge_bonus_threshold: 0.0,
+            dodge_bonus_multiplier: 0.0,
+            player_speed: 0.0,
+            sprint_multiplier: 0.0,
+            projectile_spawn_interval: 0.0,
+            projectile_flight_time: 0.0,
+            max_projectiles: 0,
+            random_spawn_position: false,
+            spawn_angle_degrees: 0.0,
+        };
+        config.apply(&options::defaults(OPTIONS));
+        config
     }
+}
 
+impl DodgeConfig {
     /// The complete option set, as `/spec` reports it.
     pub fn to_options(&self) -> Map<String, Value> {
-        let mut m = Map::new();
-        m.insert("level".into(), self.level.into());
-        m.insert(
-            "action_space".into(),
-            match self.action_kind {
-                ActionKind::Discrete => "discrete",
-                ActionKind::Continuous => "continuous",
-            }
-            .into(),
-        );
-        m.insert("image_size".into(), self.image_size.into());
-        m.insert("grayscale".into(), self.grayscale.into());
-        m.insert("survival_reward".into(), self.survival_reward.into());
-        m.insert("hit_penalty".into(), self.hit_penalty.into());
-        m.insert(
-            "dodge_bonus_threshold".into(),
+        let values: [Value; 15] = [
+            self.level.into(),
+            self.action_kind.name().into(),
+            self.image_size.into(),
+            self.grayscale.into(),
+            self.survival_reward.into(),
+            self.hit_penalty.into(),
             self.dodge_bonus_threshold.into(),
-        );
-        m.insert(
-            "dodge_bonus_multiplier".into(),
             self.dodge_bonus_multiplier.into(),
-        );
-        m.insert("player_speed".into(), self.player_speed.into());
-        m.insert("sprint_multiplier".into(), self.sprint_multiplier.into());
-        m.insert(
-            "projectile_spawn_interval".into(),
+            self.player_speed.into(),
+            self.sprint_multiplier.into(),
             self.projectile_spawn_interval.into(),
-        );
-        m.insert(
-            "projectile_flight_time".into(),
             self.projectile_flight_time.into(),
-        );
-        m.insert("max_projectiles".into(), self.max_projectiles.into());
-        m.insert(
-            "random_spawn_position".into(),
+            self.max_projectiles.into(),
             self.random_spawn_position.into(),
-        );
-        m.insert(
-            "spawn_angle_degrees".into(),
             self.spawn_angle_degrees.into(),
-        );
-        m
+        ];
+        OPTIONS
+            .iter()
+            .zip(values)
+            .map(|(spec, value)| (spec.name.to_string(), value))
+            .collect()
     }
 
-    /// This config with `options` applied: `level` first, then every other key. Errors name the
-    /// first bad key and what it expects; `self` is never modified.
-    pub fn with_options(&self, options: &Map<String, Value>) -> Result<Self, String> {
+    /// This config with `options` applied (`level` first, then every other key); errors name the
+    /// first bad key and what it expects, and `self` is never modified.
+    pub fn with_options(&self, options: &Map<String, Value>) -> Result<Self, EnvError> {
+        let checked = options::validate(OPTIONS, options, &[])?;
         let mut next = self.clone();
-        if let Some(level) = options.get("level") {
-            let level = match level.as_u64() {
-                Some(l @ 1..=2) => l as u8,
-                _ => return Err(format!("option \"level\" is {level}; expected 1 or 2")),
-            };
-            next = Self::preset(level, next.action_kind, next.image_size, next.grayscale);
-        }
-        for (key, value) in options {
-            match key.as_str() {
-                "level" => {}
-                "action_space" => {
-                    next.action_kind = match value.as_str() {
-                        Some("discrete") => ActionKind::Discrete,
-                        Some("continuous") => ActionKind::Continuous,
-                        _ => {
-                            return Err(format!(
-                                "option \"action_space\" is {value}; expected \"discrete\" or \"continuous\""
-                            ));
-                        }
-                    }
-                }
-                "image_size" => next.image_size = integer(key, value, 32, 512)? as usize,
-                "grayscale" => next.grayscale = boolean(key, value)?,
-                "survival_reward" => next.survival_reward = number(key, value, -1e6, 1e6)?,
-                "hit_penalty" => next.hit_penalty = number(key, value, -1e6, 1e6)?,
-                "dodge_bonus_threshold" => {
-                    next.dodge_bonus_threshold = number(key, value, 0.0, 20.0)?
-                }
-                "dodge_bonus_multiplier" => {
-                    next.dodge_bonus_multiplier = number(key, value, -1e6, 1e6)?;
-                }
-                "player_speed" => next.player_speed = number(key, value, 0.0, 100.0)?,
-                "sprint_multiplier" => next.sprint_multiplier = number(key, value, 0.0, 10.0)?,
-                "projectile_spawn_interval" => {
-                    next.projectile_spawn_interval = number(key, value, 0.05, 60.0)?;
-                }
-                "projectile_flight_time" => {
-                    next.projectile_flight_time = number(key, value, 0.1, 10.0)?;
-                }
-                "max_projectiles" => next.max_projectiles = integer(key, value, 0, 1000)? as u32,
-                "random_spawn_position" => next.random_spawn_position = boolean(key, value)?,
-                "spawn_angle_degrees" => next.spawn_angle_degrees = number(key, value, 0.0, 180.0)?,
-                unknown => {
-                    let known: Vec<String> = self.to_options().keys().cloned().collect();
-                    return Err(format!(
-                        "unknown option {unknown:?}; expected one of action_repeat, max_episode_steps, {}",
-                        known.join(", ")
-                    ));
-                }
-            }
-        }
+        next.apply(&checked);
         Ok(next)
     }
-}
 
-fn number(key: &str, value: &Value, low: f32, high: f32) -> Result<f32, String> {
-    value
-        .as_f64()
-        .map(|v| v as f32)
-        .filter(|v| v.is_finite() && (low..=high).contains(v))
-        .ok_or_else(|| format!("option {key:?} is {value}; expected a number in [{low}, {high}]"))
-}
-
-fn integer(key: &str, value: &Value, low: u64, high: u64) -> Result<u64, String> {
-    value
-        .as_u64()
-        .filter(|v| (low..=high).contains(v))
-        .ok_or_else(|| format!("option {key:?} is {value}; expected an integer in {low}..={high}"))
-}
-
-fn boolean(key: &str, value: &Value) -> Result<bool, String> {
-    value
-        .as_bool()
-        .ok_or_else(|| format!("option {key:?} is {value}; expected true or false"))
+    /// Applies checked options: a level sets its projectile presets, then every key its field.
+    fn apply(&mut self, options: &Map<String, Value>) {
+        if let Some(level) = options.get("level").and_then(Value::as_u64) {
+            let hard = level >= 2;
+            self.level = level as u8;
+            self.projectile_spawn_interval = if hard { 0.5 } else { 2.0 };
+            self.projectile_flight_time = if hard { 0.8 } else { 2.0 };
+            self.max_projectiles = if hard { 25 } else { 10 };
+            self.random_spawn_position = hard;
+        }
+        for (key, value) in options {
+            let number = value.as_f64().unwrap_or_default() as f32;
+            let flag = value.as_bool().unwrap_or_default();
+            match key.as_str() {
+                "action_space" => {
+                    self.action_kind = if value == "continuous" {
+                        ActionKind::Continuous
+                    } else {
+                        ActionKind::Discrete
+                    }
+                }
+                "image_size" => self.image_size = value.as_u64().unwrap_or_default() as usize,
+                "grayscale" => self.grayscale = flag,
+                "survival_reward" => self.survival_reward = number,
+                "hit_penalty" => self.hit_penalty = number,
+                "dodge_bonus_threshold" => self.dodge_bonus_threshold = number,
+                "dodge_bonus_multiplier" => self.dodge_bonus_multiplier = number,
+                "player_speed" => self.player_speed = number,
+                "sprint_multiplier" => self.sprint_multiplier = number,
+                "projectile_spawn_interval" => self.projectile_spawn_interval = number,
+                "projectile_flight_time" => self.projectile_flight_time = number,
+                "max_projectiles" => {
+                    self.max_projectiles = value.as_u64().unwrap_or_default() as u32
+                }
+                "random_spawn_position" => self.random_spawn_position = flag,
+                "spawn_angle_degrees" => self.spawn_angle_degrees = number,
+                _ => {} // `level`, applied first
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -198,17 +275,23 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn base() -> DodgeConfig {
-        DodgeConfig::preset(1, ActionKind::Discrete, 84, false)
-    }
-
     fn opts(v: Value) -> Map<String, Value> {
         v.as_object().unwrap().clone()
     }
 
     #[test]
+    fn defaults_are_level_one() {
+        let c = DodgeConfig::default();
+        assert_eq!((c.level, c.image_size, c.max_projectiles), (1, 84, 10));
+        assert_eq!((c.survival_reward, c.hit_penalty), (1.0, 100.0));
+        assert_eq!(c.projectile_spawn_interval, 2.0);
+        assert_eq!(c.spawn_angle_degrees, 60.0);
+        assert!(!c.random_spawn_position && !c.grayscale);
+    }
+
+    #[test]
     fn level_applies_first_then_overrides() {
-        let c = base()
+        let c = DodgeConfig::default()
             .with_options(&opts(json!({"max_projectiles": 3, "level": 2})))
             .unwrap();
         assert_eq!(c.level, 2);
@@ -218,11 +301,37 @@ mod tests {
     }
 
     #[test]
-    fn round_trips_through_options() {
-        let c = base()
+    fn every_option_round_trips_and_has_its_field() {
+        let c = DodgeConfig::default()
             .with_options(&opts(json!({"level": 2, "grayscale": true})))
             .unwrap();
-        assert_eq!(base().with_options(&c.to_options()).unwrap(), c);
+        assert_eq!(
+            DodgeConfig::default()
+                .with_options(&c.to_options())
+                .unwrap(),
+            c
+        );
+        let names: Vec<&str> = OPTIONS.iter().map(|s| s.name).collect();
+        let keys: Vec<String> = c.to_options().keys().cloned().collect();
+        let mut sorted = names.clone();
+        sorted.sort_unstable();
+        assert_eq!(keys, sorted, "to_options covers exactly OPTIONS");
+        // Every option reaches its field: set each to a non-default value and see it change.
+        for spec in OPTIONS.iter().filter(|s| s.name != "level") {
+            let value = match spec.kind {
+                OptionKind::Integer { max, .. } => json!(max),
+                OptionKind::Number { max, .. } => json!(max),
+                OptionKind::Boolean => json!(!c.to_options()[spec.name].as_bool().unwrap()),
+                OptionKind::Choice(choices) => json!(choices[choices.len() - 1]),
+            };
+            let changed = c.with_options(&opts(json!({spec.name: value}))).unwrap();
+            assert_eq!(changed.to_options()[spec.name], value, "{}", spec.name);
+        }
+        for spec in OPTIONS {
+            if let Some(default) = spec.default {
+                assert!(spec.parse_text(default).is_ok(), "{}", spec.name);
+            }
+        }
     }
 
     #[test]
@@ -235,9 +344,10 @@ mod tests {
             (json!({"grayscale": 1}), "\"grayscale\""),
             (json!({"jump": true}), "unknown option \"jump\""),
         ] {
-            let err = base().with_options(&opts(bad)).unwrap_err();
-            assert!(err.contains(needle), "{err}");
-            assert!(err.contains("expected"), "{err}");
+            let err = DodgeConfig::default().with_options(&opts(bad)).unwrap_err();
+            assert_eq!(err.code(), "invalid_options");
+            assert!(err.to_string().contains(needle), "{err}");
+            assert!(err.to_string().contains("expected"), "{err}");
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use bevy::prelude::*;
 use bevy_gym_server::raster::Canvas;
-use bevy_gym_server::{AgentIo, AgentSpaces, GymGame, ImageSpec, Space};
+use bevy_gym_server::{AgentIo, AgentSpaces, EnvError, GymGame, ImageSpec, OptionSpec, Space};
 use serde_json::{Map, Value};
 
 use crate::arena::{ArenaState, Arenas, Motion, TICK_SECONDS, seconds_to_ticks};
@@ -38,6 +38,9 @@ impl FromWorld for ResetQueries {
 
 impl GymGame for Dodge {
     const NAME: &'static str = "dodge";
+    const OPTIONS: &'static [OptionSpec] = crate::config::OPTIONS;
+    const DEFAULT_ACTION_REPEAT: u32 = 4;
+    const DEFAULT_MAX_EPISODE_STEPS: u32 = 1000;
 
     fn tick_seconds(_world: &World) -> f32 {
         TICK_SECONDS
@@ -67,7 +70,7 @@ impl GymGame for Dodge {
         world.resource::<DodgeConfig>().to_options()
     }
 
-    fn configure(world: &mut World, options: &Map<String, Value>) -> Result<(), String> {
+    fn configure(world: &mut World, options: &Map<String, Value>) -> Result<(), EnvError> {
         let next = world.resource::<DodgeConfig>().with_options(options)?;
         world.insert_resource(next);
         Ok(())

@@ -17,7 +17,7 @@ pub mod scoring;
 pub mod state;
 
 use bevy::prelude::*;
-use bevy_gym_server::{AgentIo, EnvServerPlugin, ServerSettings, SimTick};
+use bevy_gym_server::{AgentIo, EnvPlugin, SimSettings, SimTick};
 
 pub use game::Dodge;
 
@@ -60,12 +60,12 @@ fn spawn_players(mut commands: Commands, io: Res<AgentIo>) {
     }
 }
 
-/// A dodge app ready to serve (`App::run`) or to drive in process (`Environment::new`).
-pub fn app(settings: ServerSettings) -> App {
+/// A dodge app to drive in process (`Environment::new`) or to serve (add `ServePlugin`).
+pub fn app(settings: SimSettings) -> App {
     let mut app = App::new();
-    app.add_plugins(EnvServerPlugin::<Dodge>::new(settings))
+    app.add_plugins(EnvPlugin::<Dodge>::new(settings))
         .add_plugins(DodgePlugin {
-            config: config::DodgeConfig::preset(1, config::ActionKind::Discrete, 84, false),
+            config: config::DodgeConfig::default(),
         });
     app
 }

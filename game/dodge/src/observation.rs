@@ -1,14 +1,8 @@
 //! The per-agent observation vector: own state, the nearest projectiles and the nearest other
 //! players, in agent-relative coordinates scaled to about [-1, 1] and clipped there.
 //!
-//! | index | content (clipped to [-1, 1]) |
-//! |---|---|
-//! | 0, 1 | own x / 5, y / 4 (play-zone half sizes) |
-//! | 2, 3 | own vx, vy / 15 (full-sprint speed) |
-//! | 4 + 6k … 9 + 6k, k < 10 | k-th nearest projectile: dx, dy / 25; dz / 10 (relative to the player's centre); vx, vy, vz / 25; zeros when absent |
-//! | 64 + 2j, 65 + 2j, j < 4 | j-th nearest other live player in the arena (shared mode): dx / 10, dy / 8; zeros when absent |
-//!
-//! "Nearest" is by 3-D centre distance, ties broken by projectile id or agent index.
+//! The layout (72 floats: own state, 10 projectile slots, 4 neighbour slots) is documented once,
+//! in docs/dodge.md ("Observation"); change it there with the code.
 
 use bevy::prelude::Vec3;
 

@@ -99,10 +99,9 @@ pub fn start_position(slot: usize, count: usize) -> Vec3 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::ActionKind;
 
     fn config() -> DodgeConfig {
-        DodgeConfig::preset(1, ActionKind::Discrete, 84, false)
+        DodgeConfig::default()
     }
 
     #[test]

@@ -57,11 +57,10 @@ pub fn score_players(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::ActionKind;
 
     #[test]
     fn rewards_follow_distance() {
-        let c = DodgeConfig::preset(1, ActionKind::Discrete, 84, false);
+        let c = DodgeConfig::default();
         assert_eq!(tick_reward(None, &c), (1.0, false));
         assert_eq!(tick_reward(Some(5.0), &c), (1.0, false));
         assert_eq!(tick_reward(Some(1.0), &c), (1.5, false));

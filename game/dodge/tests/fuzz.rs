@@ -140,7 +140,7 @@ fn seeded_episode(server: &Server) -> Vec<Vec<u8>> {
 #[test]
 fn ten_thousand_bad_requests_change_nothing() {
     let args = ["--agents", "3", "--arena-mode", "separate"];
-    let fuzzed = Server::start(&args);
+    let mut fuzzed = Server::start(&args);
     let mut rng = Actions(0xF00D);
     let mut statuses = std::collections::BTreeMap::new();
     for i in 0..REQUESTS {
@@ -163,7 +163,10 @@ fn ten_thousand_bad_requests_change_nothing() {
     let mut reply = [0u8; 12];
     slow.read_exact(&mut reply).unwrap();
     assert_eq!(&reply, b"HTTP/1.1 200");
-    assert!(fuzzed.child.id() > 0);
+    assert!(
+        fuzzed.child.try_wait().expect("process status").is_none(),
+        "the fuzzed server exited"
+    );
     assert!(statuses.keys().any(|s| *s >= 400), "{statuses:?}");
     eprintln!("status counts: {statuses:?}");
 

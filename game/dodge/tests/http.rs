@@ -100,7 +100,6 @@ fn bad_requests_get_one_line_errors_and_change_nothing() {
     let mut conn = server.connect();
     conn.request("GET", &step_target(&[Some("UP"), Some("DOWN")]), b"");
     let before = conn.request("GET", "/state", b"").body;
-    let huge = format!("/step?payload={}", "A".repeat(1 << 20));
     let cases: Vec<(&str, String, Vec<u8>, u16, &str)> = vec![
         ("GET", "/nope".into(), vec![], 404, "not_found"),
         ("POST", "/step".into(), vec![], 405, "method_not_allowed"),
@@ -178,7 +177,6 @@ fn bad_requests_get_one_line_errors_and_change_nothing() {
             400,
             "invalid_action",
         ),
-        ("GET", huge, vec![], 413, "too_large"),
     ];
     for (method, target, body, status, code) in cases {
         let reply = conn.request(method, &target, &body);
@@ -207,6 +205,71 @@ fn bad_requests_get_one_line_errors_and_change_nothing() {
             .status,
         200
     );
+}
+
+/// Errors the transport answers before a request reaches the game: one-line JSON bodies with
+/// their codes, the connection closed, the server unharmed.
+#[test]
+fn transport_errors_are_json_and_leave_the_server_running() {
+    let server = Server::start(&["--agents", "2"]);
+    let before = server.get("/state").body;
+    for (head, status, code) in [
+        (
+            "POST /v1/step HTTP/1.1\r\nContent-Length: 99999999999\r\n\r\n",
+            413,
+            "too_large",
+        ),
+        (
+            "POST /v1/step HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+            411,
+            "length_required",
+        ),
+    ] {
+        let reply = raw_request(&server.addr, head);
+        assert!(reply.starts_with(&format!("HTTP/1.1 {status}")), "{reply}");
+        assert!(reply.contains("connection: close"), "{reply}");
+        let body: Value = serde_json::from_str(reply.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+        assert_eq!(body["code"], code, "{reply}");
+        assert!(
+            body["error"].as_str().unwrap().contains("expected"),
+            "{reply}"
+        );
+    }
+    // hyper caps the request target at 65,534 bytes: beyond it, a bare 414 and a closed connection.
+    let huge = raw_request(
+        &server.addr,
+        &format!("GET /step?payload={} HTTP/1.1\r\n\r\n", "A".repeat(70_000)),
+    );
+    assert!(huge.starts_with("HTTP/1.1 414"), "{huge}");
+    // Just under it, a bevy_rl payload is served.
+    let payload = format!(
+        "[{{\"action\":\"UP\"}},{{\"action\":\"{}\"}}]",
+        "A".repeat(60_000)
+    );
+    let reply = server.get(&format!("/step?payload={}", encode(&payload)));
+    assert_eq!(reply.status, 400, "{}", reply.text());
+    assert_eq!(json(&reply)["code"], "invalid_action");
+    assert_eq!(
+        server.get("/state").body,
+        before,
+        "rejected requests changed state"
+    );
+}
+
+/// Past the connection cap, a connection gets one 503 `too_many_connections` and is closed;
+/// once others close, new ones are served again.
+#[test]
+fn connections_past_the_cap_get_503() {
+    let server = Server::start(&[]);
+    let held: Vec<Connection> = (0..1024).map(|_| server.connect()).collect();
+    // The server counts a connection once it has accepted it: let the last ones land.
+    std::thread::sleep(Duration::from_millis(300));
+    let reply = raw_request(&server.addr, "GET /spec HTTP/1.1\r\n\r\n");
+    assert!(reply.starts_with("HTTP/1.1 503"), "{reply}");
+    assert!(reply.contains("too_many_connections"), "{reply}");
+    drop(held);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(server.get("/spec").status, 200);
 }
 
 #[test]

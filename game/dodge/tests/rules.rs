@@ -149,7 +149,7 @@ fn options_change_spaces_and_images() {
         ..Default::default()
     })
     .unwrap();
-    let spec: serde_json::Value = serde_json::from_str(&e.spec_json()).unwrap();
+    let spec: serde_json::Value = serde_json::from_str(&e.spec_json().unwrap()).unwrap();
     assert_eq!(spec["agents"][0]["action_space"]["type"], "Box");
     assert_eq!(spec["agents"][0]["action_space"]["shape"], json!([3]));
     assert_eq!(

@@ -1,6 +1,6 @@
 //! Actions: the parsed form of a bevy_rl action string or a binary action, checked against a space.
 
-use crate::error::EnvError;
+use crate::error::{EnvError, quote_short};
 use crate::spec::{Dtype, Space};
 
 /// One agent's action for one step.
@@ -16,14 +16,6 @@ impl Action {
         match self {
             Action::Discrete(i) => Some(*i),
             Action::Continuous(_) => None,
-        }
-    }
-
-    /// The continuous values, or `None` for a discrete action.
-    pub fn values(&self) -> Option<&[f32]> {
-        match self {
-            Action::Continuous(v) => Some(v),
-            Action::Discrete(_) => None,
         }
     }
 }
@@ -150,16 +142,6 @@ fn describe_box(space: &Space) -> String {
         ),
         Space::Discrete { n, names } => describe_discrete(*n, names),
     }
-}
-
-/// Quotes client text in an error message, cut short so one line stays one line.
-pub(crate) fn quote_short(raw: &str) -> String {
-    const MAX_CHARS: usize = 60;
-    let mut cut: String = raw.chars().take(MAX_CHARS).collect();
-    if raw.chars().count() > MAX_CHARS {
-        cut.push('…');
-    }
-    format!("{cut:?}")
 }
 
 #[cfg(test)]

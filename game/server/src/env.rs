@@ -5,27 +5,18 @@ use std::marker::PhantomData;
 use bevy::prelude::*;
 use serde_json::{Map, Value};
 
-use crate::PROTOCOL_VERSION;
 use crate::action::Action;
 use crate::error::EnvError;
 use crate::game::GymGame;
 use crate::lockstep::{AgentIo, ArenaRngs, SimTick};
-use crate::plugin::ServerSettings;
-use crate::spec::{AgentSpaces, AgentSpecJson, ImageSpec, Layout, Space, SpecJson};
+use crate::options;
+use crate::protocol::{AgentSpecDoc, PROTOCOL_VERSION, ResetRequest, SpecDoc};
+use crate::settings::{SERVER_OPTIONS, SimSettings};
+use crate::spec::{AgentSpaces, ImageSpec, Layout, Space};
 
-/// Most ticks one step may run (keeps one request's work bounded).
-pub const MAX_ACTION_REPEAT: u32 = 1000;
-
-/// A reset request: which arenas, with which seed and options.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ResetRequest {
-    /// Reseed the reset arenas; `None` continues their random streams.
-    pub seed: Option<u64>,
-    /// Reset only these arenas; `None` resets all.
-    pub arenas: Option<Vec<usize>>,
-    /// Runtime options to apply before a full reset.
-    pub options: Option<Map<String, Value>>,
-}
+/// Most bytes the images of all agents may take together (`image_size=512` on 4,096 agents would
+/// ask for 3 GiB); options that ask for more are refused.
+pub const MAX_IMAGE_BUFFER_BYTES: usize = 512 << 20;
 
 /// Server-owned run parameters that a reset's options may change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,13 +38,13 @@ pub struct Environment<G: GymGame> {
 }
 
 impl<G: GymGame> Environment<G> {
-    /// Takes an app built with [`EnvServerPlugin`](crate::EnvServerPlugin), applies the start
-    /// options and resets every arena with the start seed.
+    /// Takes an app built with [`EnvPlugin`](crate::EnvPlugin) and the game's plugin, applies
+    /// the start options and resets every arena with the start seed.
     pub fn new(mut app: App) -> Result<Self, EnvError> {
         app.finish();
         app.cleanup();
         app.update();
-        let settings = app.world().resource::<ServerSettings>().clone();
+        let settings = app.world().resource::<SimSettings>().clone();
         let layout = app.world().resource::<AgentIo>().layout().clone();
         let mut env = Self {
             app,
@@ -72,7 +63,7 @@ impl<G: GymGame> Environment<G> {
             pixels: Vec::new(),
             _game: PhantomData,
         };
-        let mut options = settings.game_options.clone();
+        let mut options = settings.options.clone();
         options.insert("action_repeat".into(), settings.action_repeat.into());
         options.insert(
             "max_episode_steps".into(),
@@ -99,11 +90,6 @@ impl<G: GymGame> Environment<G> {
     /// Image size under the current options.
     pub fn image(&self) -> ImageSpec {
         self.image
-    }
-
-    /// Ticks per step.
-    pub fn action_repeat(&self) -> u32 {
-        self.params.action_repeat
     }
 
     /// The world, for tests and tools.
@@ -242,23 +228,39 @@ impl<G: GymGame> Environment<G> {
         world.clear_trackers();
     }
 
-    fn configure(&mut self, options: &Map<String, Value>) -> Result<(), EnvError> {
+    fn configure(&mut self, requested: &Map<String, Value>) -> Result<(), EnvError> {
         let mut params = self.params;
-        let mut game_options = Map::new();
-        for (key, value) in options {
+        let mut game_options = requested.clone();
+        let server_options: Map<String, Value> = SERVER_OPTIONS
+            .iter()
+            .filter_map(|spec| Some((spec.name.to_string(), game_options.remove(spec.name)?)))
+            .collect();
+        for (key, value) in options::validate(SERVER_OPTIONS, &server_options, &[])? {
+            // The schema's range keeps both within u32.
+            let value = value.as_u64().unwrap_or_default() as u32;
             match key.as_str() {
-                "action_repeat" => {
-                    params.action_repeat = option_u32(key, value, 1, MAX_ACTION_REPEAT)?;
-                }
-                "max_episode_steps" => {
-                    params.max_episode_steps = option_u32(key, value, 0, u32::MAX)?;
-                }
-                _ => {
-                    game_options.insert(key.clone(), value.clone());
-                }
+                "action_repeat" => params.action_repeat = value,
+                _ => params.max_episode_steps = value,
             }
         }
-        G::configure(self.app.world_mut(), &game_options).map_err(EnvError::InvalidOptions)?;
+        let game_options = options::validate(G::OPTIONS, &game_options, SERVER_OPTIONS)?;
+        let before = G::options(self.app.world());
+        G::configure(self.app.world_mut(), &game_options)?;
+        let image = G::image(self.app.world());
+        let total = image.bytes().saturating_mul(self.layout.num_agents);
+        if total > MAX_IMAGE_BUFFER_BYTES {
+            // Put the game back as it was: a refused request changes nothing.
+            G::configure(self.app.world_mut(), &before)?;
+            return Err(EnvError::InvalidOptions(format!(
+                "images of {}x{}x{} for {} agents take {} MiB; expected at most {} MiB in all (a smaller image_size, grayscale, or fewer agents)",
+                image.height,
+                image.width,
+                image.channels,
+                self.layout.num_agents,
+                total >> 20,
+                MAX_IMAGE_BUFFER_BYTES >> 20
+            )));
+        }
         self.params = params;
         self.refresh_spec();
         Ok(())
@@ -344,7 +346,7 @@ impl<G: GymGame> Environment<G> {
     }
 
     /// `GET /spec`.
-    pub fn spec_json(&self) -> String {
+    pub fn spec_json(&self) -> Result<String, EnvError> {
         let world = self.app.world();
         let mut options = G::options(world);
         options.insert("action_repeat".into(), self.params.action_repeat.into());
@@ -352,13 +354,19 @@ impl<G: GymGame> Environment<G> {
             "max_episode_steps".into(),
             self.params.max_episode_steps.into(),
         );
-        let spec = SpecJson {
+        let mut option_schema = options::json_schema(G::OPTIONS);
+        if let Value::Object(schema) = &mut option_schema {
+            for spec in SERVER_OPTIONS {
+                schema.insert(spec.name.into(), spec.json_schema());
+            }
+        }
+        SpecDoc {
             action_repeat: self.params.action_repeat,
             agents: self
                 .spaces
                 .iter()
                 .enumerate()
-                .map(|(agent, spaces)| AgentSpecJson {
+                .map(|(agent, spaces)| AgentSpecDoc {
                     action_space: &spaces.action,
                     arena: self.layout.arena_of(agent),
                     id: Layout::agent_id(agent),
@@ -371,31 +379,17 @@ impl<G: GymGame> Environment<G> {
             max_episode_steps: self.params.max_episode_steps,
             num_agents: self.layout.num_agents,
             num_arenas: self.layout.num_arenas(),
+            option_schema,
             options: Value::Object(options),
             pixel_observation_space: self.image.space(),
             protocol_version: PROTOCOL_VERSION,
             tick_seconds: G::tick_seconds(world),
-        };
-        // Through `Value`, whose maps are sorted, so every key of the reply comes out in order.
-        serde_json::to_value(&spec)
-            .map(|v| v.to_string())
-            .unwrap_or_else(|e| EnvError::Internal(e.to_string()).to_json())
+        }
+        .to_json()
     }
 
     /// The agents' action spaces, in agent order.
     pub fn action_spaces(&self) -> Vec<&Space> {
         self.spaces.iter().map(|s| &s.action).collect()
     }
-}
-
-fn option_u32(key: &str, value: &Value, min: u32, max: u32) -> Result<u32, EnvError> {
-    value
-        .as_u64()
-        .filter(|v| (u64::from(min)..=u64::from(max)).contains(v))
-        .map(|v| v as u32)
-        .ok_or_else(|| {
-            EnvError::InvalidOptions(format!(
-                "option {key:?} is {value}; expected an integer in {min}..={max}"
-            ))
-        })
 }

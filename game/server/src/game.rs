@@ -5,6 +5,7 @@ use serde_json::{Map, Value};
 
 use crate::action::{Action, parse_action_string};
 use crate::error::EnvError;
+use crate::options::OptionSpec;
 use crate::spec::{AgentSpaces, ImageSpec};
 
 /// Implemented by a game (on a marker type) to become an environment server.
@@ -18,6 +19,16 @@ pub trait GymGame: Send + Sync + 'static {
     /// Name reported in the spec.
     const NAME: &'static str;
 
+    /// The game's options, each declared once: `/reset?options=` and the CLI are checked against
+    /// them before [`Self::configure`] sees a value, and `/spec` publishes them.
+    const OPTIONS: &'static [OptionSpec] = &[];
+
+    /// Ticks per step unless the settings say otherwise.
+    const DEFAULT_ACTION_REPEAT: u32 = 1;
+
+    /// Steps before truncation unless the settings say otherwise (0: never).
+    const DEFAULT_MAX_EPISODE_STEPS: u32 = 0;
+
     /// Simulated seconds per tick (reported in the spec).
     fn tick_seconds(world: &World) -> f32;
 
@@ -30,9 +41,9 @@ pub trait GymGame: Send + Sync + 'static {
     /// The game's complete current options, as a JSON object accepted by [`Self::configure`].
     fn options(world: &World) -> Map<String, Value>;
 
-    /// Validates every option in `options`, then applies them all, or returns an error and
+    /// Applies `options` (already checked against [`Self::OPTIONS`]), or returns an error and
     /// changes nothing. A full reset follows.
-    fn configure(world: &mut World, options: &Map<String, Value>) -> Result<(), String>;
+    fn configure(world: &mut World, options: &Map<String, Value>) -> Result<(), EnvError>;
 
     /// Parses one agent's bevy_rl action string. The default accepts what the agent's action
     /// space describes (index or name; JSON array string).

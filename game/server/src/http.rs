@@ -1,201 +1,288 @@
-//! Routes: turn each HTTP request into environment calls and a reply (docs/protocol.md).
+//! HTTP/1.1 serving on hyper: one background thread runs a single-threaded tokio runtime that
+//! accepts connections (TCP_NODELAY, keep-alive, at most [`MAX_CONNECTIONS`]), checks the token
+//! and the size caps, and hands each request to the one simulation thread through a channel;
+//! the reply comes back through a one-shot channel. It knows nothing about environments.
 
-use std::sync::mpsc::Receiver;
+use std::convert::Infallible;
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::time::Duration;
 
-use crate::env::Environment;
-use crate::error::EnvError;
-use crate::game::GymGame;
-use crate::protocol::{self, ObsKind, Query};
-use crate::raster::encode_tiled_png;
-use crate::transport::{HttpReply, HttpRequest, Incoming};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::{Bytes, Incoming as IncomingBody};
+use hyper::header::{self, HeaderValue};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request as HyperRequest, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio::sync::oneshot;
 
-/// Longest request target (path and query) accepted.
-pub const MAX_URL_BYTES: usize = 1 << 20;
+use crate::error::{EnvError, StartError};
 
-const TEXT_PLAIN: &str = "text/plain";
-const APPLICATION_JSON: &str = "application/json";
-const OCTET_STREAM: &str = "application/octet-stream";
-const IMAGE_PNG: &str = "image/png";
+/// Longest request head (request line and headers) accepted. hyper itself caps the request
+/// target at 65,534 bytes (answering 414 beyond it).
+pub const MAX_HEAD_BYTES: usize = (1 << 20) + (64 << 10);
+/// Largest request body accepted.
+pub const MAX_BODY_BYTES: usize = 64 << 20;
+/// Most connections open at once; further ones get a 503 and are closed.
+pub const MAX_CONNECTIONS: usize = 1024;
+/// Once a request's head has arrived, its body must arrive within this time.
+pub const BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
-type Reply = HttpReply;
+/// A request for the simulation thread.
+#[derive(Debug)]
+pub struct Request {
+    pub method: String,
+    /// Path and query, as sent.
+    pub target: String,
+    pub body: Bytes,
+}
 
-fn ok(content_type: &'static str, body: Vec<u8>) -> Reply {
-    HttpReply {
-        status: 200,
-        content_type,
-        body,
-        allow: None,
+/// A reply to write back.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub content_type: &'static str,
+    pub body: Vec<u8>,
+    pub allow: Option<&'static str>,
+}
+
+impl Reply {
+    /// A 200 reply.
+    pub fn ok(content_type: &'static str, body: Vec<u8>) -> Self {
+        Self {
+            status: 200,
+            content_type,
+            body,
+            allow: None,
+        }
+    }
+
+    /// The error's status and JSON body.
+    pub fn error(err: &EnvError) -> Self {
+        Self {
+            status: err.status(),
+            content_type: "application/json",
+            body: err.reply_body(),
+            allow: match err {
+                EnvError::MethodNotAllowed { allow, .. } => Some(*allow),
+                _ => None,
+            },
+        }
     }
 }
 
-fn error(err: &EnvError) -> Reply {
-    let allow = match err {
-        EnvError::MethodNotAllowed { allow, .. } => Some(*allow),
-        _ => None,
-    };
-    HttpReply {
-        status: err.status(),
-        content_type: APPLICATION_JSON,
-        body: err.to_json().into_bytes(),
-        allow,
+/// What the simulation thread receives.
+pub enum Incoming {
+    Request(Request, oneshot::Sender<Reply>),
+    /// Stop serving (a signal or the parent's death).
+    Stop(&'static str),
+}
+
+/// A channel pair for the simulation thread.
+pub fn mailbox() -> (Sender<Incoming>, Receiver<Incoming>) {
+    channel()
+}
+
+/// A bound listener (bound synchronously, so the address is known before serving starts).
+pub struct Listener {
+    listener: TcpListener,
+    token: Option<Arc<str>>,
+}
+
+impl Listener {
+    /// Binds `host:port` (port 0 picks a free one). With a `token`, every request must carry
+    /// `Authorization: Bearer <token>` or is answered 401 without reaching the simulation.
+    pub fn bind(host: &str, port: u16, token: Option<&str>) -> Result<Self, StartError> {
+        let listener = TcpListener::bind((host, port)).map_err(|source| StartError::Bind {
+            addr: format!("{host}:{port}"),
+            source,
+        })?;
+        Ok(Self {
+            listener,
+            token: token.map(Arc::from),
+        })
+    }
+
+    /// The bound address as `http://HOST:PORT`.
+    pub fn url(&self) -> Result<String, StartError> {
+        let addr = self
+            .listener
+            .local_addr()
+            .map_err(StartError::io("read the bound address"))?;
+        Ok(match addr {
+            SocketAddr::V4(a) => format!("http://{}:{}", a.ip(), a.port()),
+            SocketAddr::V6(a) => format!("http://[{}]:{}", a.ip(), a.port()),
+        })
+    }
+
+    /// Serves connections on a background thread, forwarding requests to `to_sim`.
+    pub fn spawn(self, to_sim: Sender<Incoming>) -> Result<(), StartError> {
+        self.listener
+            .set_nonblocking(true)
+            .map_err(StartError::io("configure the listener"))?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .enable_time()
+            .build()
+            .map_err(StartError::io("start the HTTP runtime"))?;
+        std::thread::Builder::new()
+            .name("bevy_gym_http".into())
+            .spawn(move || runtime.block_on(self.accept(to_sim)))
+            .map_err(StartError::io("start the HTTP thread"))?;
+        Ok(())
+    }
+
+    async fn accept(self, to_sim: Sender<Incoming>) {
+        let Ok(listener) = tokio::net::TcpListener::from_std(self.listener) else {
+            eprintln!("bevy_gym_server: cannot register the listener with the HTTP runtime");
+            return;
+        };
+        let open = Arc::new(AtomicUsize::new(0));
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                // Out of file descriptors or a connection reset before accept: back off.
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                continue;
+            };
+            // Replies go out whole; none may wait on Nagle's algorithm (about 40 ms each).
+            let _ = stream.set_nodelay(true);
+            let full = open.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS;
+            let gate = Gate {
+                to_sim: to_sim.clone(),
+                token: self.token.clone(),
+                full,
+            };
+            let open = Arc::clone(&open);
+            tokio::spawn(async move {
+                let mut builder = http1::Builder::new();
+                builder
+                    .max_buf_size(MAX_HEAD_BYTES)
+                    .keep_alive(!full)
+                    // Idle keep-alive connections wait without a deadline (bevy_rl's clients
+                    // never close theirs); hyper's header timeout would also time them out.
+                    .header_read_timeout(None);
+                let service = service_fn(move |request| {
+                    let gate = gate.clone();
+                    async move { Ok::<_, Infallible>(gate.handle(request).await) }
+                });
+                // A connection that breaks off is the client's business, not the server's.
+                let _ = builder
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+                open.fetch_sub(1, Ordering::SeqCst);
+            });
+        }
     }
 }
 
-/// Serves requests one at a time, in arrival order, until a stop arrives.
-pub fn serve<G: GymGame>(env: &mut Environment<G>, mailbox: &Receiver<Incoming>) {
-    while let Ok(incoming) = mailbox.recv() {
-        match incoming {
-            Incoming::Request(request, reply_to) => {
-                // A client that hung up is no concern of the server's: the next request is served.
-                let _ = reply_to.send(handle(env, &request));
+/// What every request of one connection passes through before the simulation sees it.
+#[derive(Clone)]
+struct Gate {
+    to_sim: Sender<Incoming>,
+    token: Option<Arc<str>>,
+    /// The connection is over the cap: answer 503 and close.
+    full: bool,
+}
+
+impl Gate {
+    async fn handle(&self, request: HyperRequest<IncomingBody>) -> Response<Full<Bytes>> {
+        match self.admit(request).await {
+            Ok(request) => self.forward(request).await,
+            // Rejected before the request was read in full: nothing else on this connection.
+            Err(err) => close(response(Reply::error(&err))),
+        }
+    }
+
+    async fn admit(&self, request: HyperRequest<IncomingBody>) -> Result<Request, EnvError> {
+        if self.full {
+            return Err(EnvError::TooManyConnections(MAX_CONNECTIONS));
+        }
+        let headers = request.headers();
+        if let Some(token) = &self.token {
+            let given = headers
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("Bearer "));
+            if !given.is_some_and(|g| constant_time_eq(token.as_bytes(), g.trim().as_bytes())) {
+                return Err(EnvError::Unauthorized);
             }
-            Incoming::Stop(why) => {
-                eprintln!("bevy_gym_server: stopping ({why})");
-                return;
+        }
+        if headers.contains_key(header::TRANSFER_ENCODING) {
+            return Err(EnvError::LengthRequired);
+        }
+        let declared = headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
+            .unwrap_or(0);
+        if declared > MAX_BODY_BYTES as u64 {
+            return Err(EnvError::TooLarge(format!(
+                "request body has {declared} bytes; expected at most {MAX_BODY_BYTES}"
+            )));
+        }
+        let method = request.method().as_str().to_owned();
+        let target = request.uri().path_and_query().map_or_else(
+            || request.uri().path().to_owned(),
+            |pq| pq.as_str().to_owned(),
+        );
+        let body = Limited::new(request.into_body(), MAX_BODY_BYTES);
+        let body = match tokio::time::timeout(BODY_READ_TIMEOUT, body.collect()).await {
+            Ok(Ok(collected)) => collected.to_bytes(),
+            Ok(Err(_)) | Err(_) => {
+                return Err(EnvError::BadRequest(format!(
+                    "request body ended early or took over {} s; expected Content-Length bytes",
+                    BODY_READ_TIMEOUT.as_secs()
+                )));
             }
+        };
+        Ok(Request {
+            method,
+            target,
+            body,
+        })
+    }
+
+    async fn forward(&self, request: Request) -> Response<Full<Bytes>> {
+        let (reply_to, reply) = oneshot::channel();
+        let answered = match self.to_sim.send(Incoming::Request(request, reply_to)) {
+            Ok(()) => reply.await.ok(),
+            Err(_) => None,
+        };
+        match answered {
+            Some(reply) => response(reply),
+            // The simulation thread has stopped: the process is exiting.
+            None => close(response(Reply::error(&EnvError::Internal(
+                "the simulation has stopped".into(),
+            )))),
         }
     }
 }
 
-fn handle<G: GymGame>(env: &mut Environment<G>, request: &HttpRequest) -> Reply {
-    let result = if request.target.len() > MAX_URL_BYTES {
-        Err(EnvError::TooLarge(format!(
-            "request target has {} bytes; expected at most {MAX_URL_BYTES}",
-            request.target.len()
-        )))
-    } else {
-        route(env, &request.method, &request.target, &request.body)
-    };
-    result.unwrap_or_else(|err| {
-        if err.status() >= 500 {
-            eprintln!("bevy_gym_server: {err}");
-        }
-        error(&err)
-    })
-}
-
-fn route<G: GymGame>(
-    env: &mut Environment<G>,
-    method: &str,
-    url: &str,
-    body: &[u8],
-) -> Result<Reply, EnvError> {
-    let (path, query) = url.split_once('?').unwrap_or((url, ""));
-    let get = method == "GET";
-    let post = method == "POST";
-    let wrong = |allow: &'static str| EnvError::MethodNotAllowed {
-        path: path.to_owned(),
-        allow,
-    };
-    match path {
-        "/step" if get => step_json(env, &Query::parse(query, &["payload", "observations"])?),
-        "/reset" if get || post => reset_json(
-            env,
-            &Query::parse(query, &["seed", "arenas", "options", "observations"])?,
-        ),
-        "/state" if get => {
-            Query::parse(query, &[])?;
-            Ok(ok(TEXT_PLAIN, env.state_json().into_bytes()))
-        }
-        "/visual_observations" if get => {
-            Query::parse(query, &[])?;
-            let image = env.image();
-            let n = env.layout().num_agents;
-            let png = encode_tiled_png(env.render(), image, n).map_err(EnvError::Internal)?;
-            Ok(ok(IMAGE_PNG, png))
-        }
-        "/spec" if get => {
-            Query::parse(query, &[])?;
-            Ok(ok(APPLICATION_JSON, env.spec_json().into_bytes()))
-        }
-        "/v1/step" if post => {
-            let q = Query::parse(query, &["obs", "reset"])?;
-            let kind = q.obs_kind()?;
-            let reset = q.arena_list("reset")?.unwrap_or_default();
-            let actions = crate::action::decode_binary_actions(&env.action_spaces(), body)?;
-            env.step(actions.into_iter().map(Some).collect(), &reset)?;
-            frame(env, kind)
-        }
-        "/v1/reset" if post => {
-            let q = Query::parse(query, &["obs", "seed", "arenas", "options"])?;
-            let kind = q.obs_kind()?;
-            env.reset(q.reset_request()?)?;
-            frame(env, kind)
-        }
-        "/v1/observe" if get => {
-            let kind = Query::parse(query, &["obs"])?.obs_kind()?;
-            frame(env, kind)
-        }
-        "/step" | "/state" | "/visual_observations" | "/spec" | "/v1/observe" => Err(wrong("GET")),
-        "/reset" => Err(wrong("GET, POST")),
-        "/v1/step" | "/v1/reset" => Err(wrong("POST")),
-        _ => Err(EnvError::NotFound(path.chars().take(200).collect())),
-    }
-}
-
-fn step_json<G: GymGame>(env: &mut Environment<G>, query: &Query) -> Result<Reply, EnvError> {
-    let with_obs = query.with_observations()?;
-    let payload = query.get("payload").ok_or(EnvError::MissingPayload)?;
-    let actions = env.parse_actions(&protocol::parse_payload(payload)?)?;
-    env.step(actions, &[])?;
-    json_results(env, with_obs)
-}
-
-fn reset_json<G: GymGame>(env: &mut Environment<G>, query: &Query) -> Result<Reply, EnvError> {
-    let with_obs = query.with_observations()?;
-    env.reset(query.reset_request()?)?;
-    json_results(env, with_obs)
-}
-
-fn json_results<G: GymGame>(env: &mut Environment<G>, with_obs: bool) -> Result<Reply, EnvError> {
-    let observation_len = if with_obs {
-        let len = env.uniform_observation_len()?;
-        env.observe()?;
-        Some(len)
-    } else {
-        None
-    };
-    let body = protocol::encode_json_results(
-        env.rewards(),
-        env.terminated(),
-        env.truncated(),
-        observation_len.map(|len| (env.observed(), len)),
+fn response(reply: Reply) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(reply.body)));
+    *response.status_mut() =
+        StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(reply.content_type),
     );
-    Ok(ok(TEXT_PLAIN, body))
+    if let Some(allow) = reply.allow {
+        headers.insert(header::ALLOW, HeaderValue::from_static(allow));
+    }
+    response
 }
 
-fn frame<G: GymGame>(env: &mut Environment<G>, kind: ObsKind) -> Result<Reply, EnvError> {
-    // The observations are written straight after the frame's head: one buffer, one copy.
-    let body = match kind {
-        ObsKind::None => {
-            protocol::frame_head(env.rewards(), env.terminated(), env.truncated(), kind, 0)
-        }
-        ObsKind::Vector => {
-            env.observe()?;
-            let observations = env.observed();
-            let mut out = protocol::frame_head(
-                env.rewards(),
-                env.terminated(),
-                env.truncated(),
-                kind,
-                4 * observations.len(),
-            );
-            protocol::extend_f32_le(&mut out, observations);
-            out
-        }
-        ObsKind::Pixels => {
-            env.render();
-            let pixels = env.rendered();
-            let mut out = protocol::frame_head(
-                env.rewards(),
-                env.terminated(),
-                env.truncated(),
-                kind,
-                pixels.len(),
-            );
-            out.extend_from_slice(pixels);
-            out
-        }
-    };
-    Ok(ok(OCTET_STREAM, body))
+fn close(mut response: Response<Full<Bytes>>) -> Response<Full<Bytes>> {
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
+}
+
+/// Compares without an early exit, so response timing does not reveal how much of a guess matched.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

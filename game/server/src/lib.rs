@@ -3,10 +3,15 @@
 //! extensions of bevy_gym's `docs/protocol.md` (spec, seeded and partial resets, runtime
 //! options, truncation, one-round-trip binary steps).
 //!
-//! A game implements [`GymGame`], puts its per-tick systems in the [`SimTick`] schedule (reading
-//! [`AgentIo`] actions, writing rewards and terminations, drawing from [`ArenaRngs`]) and adds
-//! [`EnvServerPlugin`]. The plugin owns HTTP, the lockstep loop, seeding, truncation and the
-//! protocol; the game knows nothing about HTTP.
+//! A game implements [`GymGame`] (declaring its options once, as [`OptionSpec`]s), puts its
+//! per-tick systems in the [`SimTick`] schedule (reading [`AgentIo`] actions, writing rewards and
+//! terminations, drawing from [`ArenaRngs`]) and adds [`EnvPlugin`] with its [`SimSettings`].
+//! Such an app is driven in process by [`Environment`], or served over HTTP by adding
+//! [`ServePlugin`]; a game's CLI flattens [`SimArgs`] and [`ServeArgs`] and adds its options'
+//! flags with [`options::augment`]. The game knows nothing about HTTP.
+//!
+//! Modules depend one way: `spec`, `error` → `options`, `action` → `lockstep`, `game`,
+//! `settings` → `protocol` → `env` → `routes` → `serve` (with `http` and `process` below it).
 
 mod action;
 mod env;
@@ -14,20 +19,24 @@ mod error;
 mod game;
 mod http;
 mod lockstep;
+pub mod options;
 mod plugin;
 mod process;
 pub mod protocol;
 pub mod raster;
+mod routes;
+mod serve;
+mod settings;
 mod spec;
-mod transport;
 
 pub use action::{Action, decode_binary_actions, parse_action_string};
-pub use env::{Environment, MAX_ACTION_REPEAT, ResetRequest};
-pub use error::EnvError;
+pub use env::{Environment, MAX_IMAGE_BUFFER_BYTES};
+pub use error::{EnvError, StartError};
 pub use game::GymGame;
 pub use lockstep::{AgentIo, ArenaRngs, SimTick, uniform};
-pub use plugin::{BEVY_RL_PORT, EnvServerPlugin, ServerSettings};
+pub use options::{OptionKind, OptionSpec};
+pub use plugin::EnvPlugin;
+pub use protocol::{PROTOCOL_VERSION, ResetRequest};
+pub use serve::{BEVY_RL_PORT, ServeArgs, ServePlugin, serve};
+pub use settings::{MAX_AGENTS, SimArgs, SimSettings};
 pub use spec::{AgentSpaces, ArenaMode, Dtype, ImageSpec, Layout, Space};
-
-/// Version of the wire protocol described in `docs/protocol.md`.
-pub const PROTOCOL_VERSION: u32 = 1;

@@ -88,11 +88,6 @@ impl AgentIo {
         self.terminated[agent] = true;
     }
 
-    /// The agent's reward so far in this step.
-    pub fn reward(&self, agent: usize) -> f32 {
-        self.rewards[agent]
-    }
-
     pub(crate) fn refresh_running(&mut self, skipped: &[bool]) {
         for (arena, skip) in skipped.iter().enumerate() {
             let live = self.layout.agents_in(arena).any(|a| self.is_live(a));

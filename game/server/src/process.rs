@@ -7,7 +7,8 @@ use std::time::Duration;
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
-use crate::transport::Incoming;
+use crate::error::StartError;
+use crate::http::Incoming;
 
 /// How often the parent process id is checked when watching the parent.
 const PARENT_POLL: Duration = Duration::from_millis(200);
@@ -17,9 +18,8 @@ const PARENT_POLL: Duration = Duration::from_millis(200);
 pub fn install_stop_watchers(
     to_sim: &Sender<Incoming>,
     exit_with_parent: bool,
-) -> Result<(), String> {
-    let mut signals =
-        Signals::new([SIGINT, SIGTERM]).map_err(|e| format!("cannot watch signals: {e}"))?;
+) -> Result<(), StartError> {
+    let mut signals = Signals::new([SIGINT, SIGTERM]).map_err(StartError::io("watch signals"))?;
     let on_signal = to_sim.clone();
     std::thread::spawn(move || {
         if let Some(signal) = signals.forever().next() {

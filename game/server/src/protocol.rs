@@ -1,14 +1,66 @@
-//! Wire formats: query parameters in, JSON arrays and binary frames out (see docs/protocol.md).
+//! The wire protocol's types and formats (docs/protocol.md): its version, query parameters in,
+//! the spec document, JSON arrays and binary frames out.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::action::quote_short;
-use crate::env::ResetRequest;
-use crate::error::EnvError;
+use crate::error::{EnvError, quote_short};
+use crate::spec::{ArenaMode, ImageSpec, Space};
+
+/// Version of the wire protocol described in `docs/protocol.md`.
+pub const PROTOCOL_VERSION: u32 = 1;
 
 /// Magic bytes opening every binary frame.
 pub const FRAME_MAGIC: &[u8; 4] = b"BGYM";
+
+/// A reset request: which arenas, with which seed and options.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ResetRequest {
+    /// Reseed the reset arenas; `None` continues their random streams.
+    pub seed: Option<u64>,
+    /// Reset only these arenas; `None` resets all.
+    pub arenas: Option<Vec<usize>>,
+    /// Runtime options to apply before a full reset.
+    pub options: Option<Map<String, Value>>,
+}
+
+/// One agent in the spec.
+#[derive(Serialize)]
+pub struct AgentSpecDoc<'a> {
+    pub action_space: &'a Space,
+    pub arena: usize,
+    pub id: String,
+    pub observation_space: &'a Space,
+}
+
+/// The body of `GET /spec` (fields in sorted order, as every reply of this protocol).
+#[derive(Serialize)]
+pub struct SpecDoc<'a> {
+    pub action_repeat: u32,
+    pub agents: Vec<AgentSpecDoc<'a>>,
+    pub arena_mode: ArenaMode,
+    pub game: &'a str,
+    pub image: ImageSpec,
+    pub max_episode_steps: u32,
+    pub num_agents: usize,
+    pub num_arenas: usize,
+    /// Every option's JSON Schema (type, range, default, description), keyed by name.
+    pub option_schema: Value,
+    /// Every option's current value.
+    pub options: Value,
+    pub pixel_observation_space: Space,
+    pub protocol_version: u32,
+    pub tick_seconds: f32,
+}
+
+impl SpecDoc<'_> {
+    /// The JSON text, keys sorted at every level (through `Value`, whose maps are sorted).
+    pub fn to_json(&self) -> Result<String, EnvError> {
+        serde_json::to_value(self)
+            .map(|v| v.to_string())
+            .map_err(|e| EnvError::Internal(format!("cannot write the spec: {e}")))
+    }
+}
 
 /// What observation a binary frame (or a JSON reply) carries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -204,41 +256,36 @@ fn write_number(out: &mut Vec<u8>, v: f32) {
     }
 }
 
-/// A binary frame (layout in docs/protocol.md).
+/// The observations a binary frame carries.
+#[derive(Clone, Copy, Debug)]
+pub enum FrameObservations<'a> {
+    None,
+    /// Every agent's vector, agent-major.
+    Vector(&'a [f32]),
+    /// Every agent's image, agent-major, H×W×C each.
+    Pixels(&'a [u8]),
+}
+
+/// A binary frame (layout in docs/protocol.md), built in one buffer with one copy of the
+/// observations.
 pub fn encode_frame(
     rewards: &[f32],
     terminated: &[bool],
     truncated: &[bool],
-    kind: ObsKind,
-    observation_bytes: &[u8],
+    observations: FrameObservations,
 ) -> Vec<u8> {
-    let mut out = frame_head(
-        rewards,
-        terminated,
-        truncated,
-        kind,
-        observation_bytes.len(),
-    );
-    out.extend_from_slice(observation_bytes);
-    out
-}
-
-/// The start of a binary frame: header, rewards, flags and padding, with capacity for the
-/// `observation_bytes` that the caller appends next (so the frame is built in one buffer).
-pub fn frame_head(
-    rewards: &[f32],
-    terminated: &[bool],
-    truncated: &[bool],
-    kind: ObsKind,
-    observation_bytes: usize,
-) -> Vec<u8> {
+    let (kind, observation_bytes) = match observations {
+        FrameObservations::None => (ObsKind::None, 0),
+        FrameObservations::Vector(v) => (ObsKind::Vector, 4 * v.len()),
+        FrameObservations::Pixels(p) => (ObsKind::Pixels, p.len()),
+    };
     let n = rewards.len();
     let per_agent = observation_bytes.checked_div(n).unwrap_or(0);
     let flags_end = 16 + 6 * n;
     let obs_start = flags_end.div_ceil(4) * 4;
     let mut out = Vec::with_capacity(obs_start + observation_bytes);
     out.extend_from_slice(FRAME_MAGIC);
-    out.extend_from_slice(&(crate::PROTOCOL_VERSION as u16).to_le_bytes());
+    out.extend_from_slice(&(PROTOCOL_VERSION as u16).to_le_bytes());
     out.extend_from_slice(&(kind as u16).to_le_bytes());
     out.extend_from_slice(&(n as u32).to_le_bytes());
     out.extend_from_slice(&(per_agent as u32).to_le_bytes());
@@ -248,26 +295,17 @@ pub fn frame_head(
     out.extend(terminated.iter().map(|&b| u8::from(b)));
     out.extend(truncated.iter().map(|&b| u8::from(b)));
     out.resize(obs_start, 0);
-    out
-}
-
-/// Little-endian bytes of f32 observations.
-pub fn f32_bytes(values: &[f32]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(values.len() * 4);
-    extend_f32_le(&mut out, values);
-    out
-}
-
-/// Appends f32 values as little-endian bytes.
-pub fn extend_f32_le(out: &mut Vec<u8>, values: &[f32]) {
-    out.reserve(values.len() * 4);
-    for v in values {
-        out.extend_from_slice(&v.to_le_bytes());
+    match observations {
+        FrameObservations::None => {}
+        FrameObservations::Vector(values) => {
+            for v in values {
+                out.extend_from_slice(&v.to_le_bytes());
+            }
+        }
+        FrameObservations::Pixels(pixels) => out.extend_from_slice(pixels),
     }
+    out
 }
-
-/// Options as a JSON object map (exposed for games' CLIs).
-pub type Options = Map<String, Value>;
 
 #[cfg(test)]
 mod tests {
@@ -328,8 +366,7 @@ mod tests {
             &[1.0, 2.0, 3.0],
             &[true, false, false],
             &[false, false, true],
-            ObsKind::Vector,
-            &f32_bytes(&[1.0, 2.0, 3.0]),
+            FrameObservations::Vector(&[1.0, 2.0, 3.0]),
         );
         assert_eq!(&frame[0..4], b"BGYM");
         assert_eq!(u16::from_le_bytes([frame[4], frame[5]]), 1);

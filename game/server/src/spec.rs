@@ -1,4 +1,5 @@
-//! Spaces and the environment spec, in Gymnasium's terms, as served by `GET /spec`.
+//! Spaces, images and the arena layout, in Gymnasium's terms (the parts of `GET /spec` a game
+//! describes).
 
 use serde::Serialize;
 
@@ -90,26 +91,13 @@ pub struct AgentSpaces {
 }
 
 /// Whether all agents share one arena or each has its own.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum ArenaMode {
     /// One arena holding every agent.
     Shared,
     /// Arena `i` holds agent `i` alone.
     Separate,
-}
-
-impl ArenaMode {
-    /// Parses `shared` or `separate`.
-    pub fn parse(text: &str) -> Result<Self, String> {
-        match text {
-            "shared" => Ok(ArenaMode::Shared),
-            "separate" => Ok(ArenaMode::Separate),
-            other => Err(format!(
-                "unknown arena mode {other:?}; expected \"shared\" or \"separate\""
-            )),
-        }
-    }
 }
 
 /// Which agents live in which arena; fixed for the life of the process.
@@ -148,29 +136,4 @@ impl Layout {
     pub fn agent_id(agent: usize) -> String {
         format!("agent_{agent}")
     }
-}
-
-#[derive(Serialize)]
-pub(crate) struct AgentSpecJson<'a> {
-    pub action_space: &'a Space,
-    pub arena: usize,
-    pub id: String,
-    pub observation_space: &'a Space,
-}
-
-/// The body of `GET /spec` (keys in sorted order, as every reply of this protocol).
-#[derive(Serialize)]
-pub(crate) struct SpecJson<'a> {
-    pub action_repeat: u32,
-    pub agents: Vec<AgentSpecJson<'a>>,
-    pub arena_mode: ArenaMode,
-    pub game: &'a str,
-    pub image: ImageSpec,
-    pub max_episode_steps: u32,
-    pub num_agents: usize,
-    pub num_arenas: usize,
-    pub options: serde_json::Value,
-    pub pixel_observation_space: Space,
-    pub protocol_version: u32,
-    pub tick_seconds: f32,
 }

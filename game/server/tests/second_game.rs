@@ -5,8 +5,8 @@
 use bevy::prelude::*;
 use bevy_gym_server::raster::{Canvas, Rgb};
 use bevy_gym_server::{
-    Action, AgentIo, AgentSpaces, ArenaMode, ArenaRngs, EnvServerPlugin, Environment, GymGame,
-    ImageSpec, Layout, ResetRequest, ServerSettings, SimTick, Space,
+    Action, AgentIo, AgentSpaces, ArenaMode, ArenaRngs, EnvError, EnvPlugin, Environment, GymGame,
+    ImageSpec, Layout, ResetRequest, SimSettings, SimTick, Space,
 };
 use rand_core::RngCore;
 use serde_json::{Map, Value, json};
@@ -45,11 +45,9 @@ impl GymGame for ReachTheNumber {
         Map::new()
     }
 
-    fn configure(_: &mut World, options: &Map<String, Value>) -> Result<(), String> {
-        match options.keys().next() {
-            Some(key) => Err(format!("unknown option {key:?}; expected none")),
-            None => Ok(()),
-        }
+    fn configure(_: &mut World, _: &Map<String, Value>) -> Result<(), EnvError> {
+        // No options are declared, so the plugin has already refused any it was given.
+        Ok(())
     }
 
     fn reset_arenas(world: &mut World, arenas: &[usize]) {
@@ -110,23 +108,15 @@ fn walk(mut io: ResMut<AgentIo>, mut counters: ResMut<Counters>) {
 
 fn env(agents: usize, seed: u64) -> Environment<ReachTheNumber> {
     let mut app = App::new();
-    app.add_plugins(EnvServerPlugin::<ReachTheNumber>::new(ServerSettings {
-        host: "127.0.0.1".into(),
-        port: 0,
-        layout: Layout {
-            mode: ArenaMode::Separate,
-            num_agents: agents,
-        },
-        seed,
-        action_repeat: 1,
-        max_episode_steps: 20,
-        exit_with_parent: false,
-        token: None,
-        allow_remote: false,
-        game_options: Map::new(),
-    }))
-    .init_resource::<Counters>()
-    .add_systems(SimTick, walk);
+    let mut settings = SimSettings::new::<ReachTheNumber>(Layout {
+        mode: ArenaMode::Separate,
+        num_agents: agents,
+    });
+    settings.seed = seed;
+    settings.max_episode_steps = 20;
+    app.add_plugins(EnvPlugin::<ReachTheNumber>::new(settings))
+        .init_resource::<Counters>()
+        .add_systems(SimTick, walk);
     Environment::new(app).expect("starts")
 }
 
@@ -151,7 +141,7 @@ fn greedy(e: &mut Environment<ReachTheNumber>) -> Vec<Option<String>> {
 #[test]
 fn second_game_runs_on_the_unchanged_plugin() {
     let mut e = env(3, 1);
-    let spec: Value = serde_json::from_str(&e.spec_json()).unwrap();
+    let spec: Value = serde_json::from_str(&e.spec_json().unwrap()).unwrap();
     assert_eq!(spec["game"], "reach_the_number");
     assert_eq!(
         spec["agents"][2]["action_space"]["names"],
@@ -175,6 +165,11 @@ fn second_game_runs_on_the_unchanged_plugin() {
     .unwrap();
     assert_eq!(e.terminated(), &[true, false, true]);
     assert_eq!(e.render().len(), 3 * 16);
+    let refused = e.reset(ResetRequest {
+        options: Some(json!({"speed": 2}).as_object().unwrap().clone()),
+        ..Default::default()
+    });
+    assert_eq!(refused.unwrap_err().code(), "invalid_options");
 }
 
 #[test]

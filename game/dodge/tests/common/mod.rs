@@ -9,14 +9,14 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use bevy_gym_dodge::Dodge;
-use bevy_gym_dodge::cli::Cli;
 use bevy_gym_server::Environment;
-use clap::Parser;
 
 /// An in-process environment built from `bevy-dodge` command-line arguments.
 pub fn env(args: &[&str]) -> Environment<Dodge> {
-    let cli = Cli::parse_from(std::iter::once("bevy-dodge").chain(args.iter().copied()));
-    Environment::<Dodge>::new(bevy_gym_dodge::app(cli.settings())).expect("environment starts")
+    let (settings, _) =
+        bevy_gym_dodge::cli::parse_from(std::iter::once("bevy-dodge").chain(args.iter().copied()))
+            .expect("valid arguments");
+    Environment::<Dodge>::new(bevy_gym_dodge::app(settings)).expect("environment starts")
 }
 
 /// One HTTP reply.

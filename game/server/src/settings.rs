@@ -1,0 +1,103 @@
+//! Simulation settings: everything an [`Environment`](crate::Environment) is built from besides
+//! the game itself (agents, arenas, seed, ticks per step, truncation, start options), and the
+//! command-line flags that fill them. Serving settings live in [`serve`](crate::serve).
+
+use bevy::prelude::Resource;
+use serde_json::{Map, Value};
+
+use crate::game::GymGame;
+use crate::options::{OptionKind, OptionSpec};
+use crate::spec::{ArenaMode, Layout};
+
+/// Most agents one server holds.
+pub const MAX_AGENTS: u32 = 4096;
+
+/// Ticks per step (also a `/reset?options=` key).
+pub const ACTION_REPEAT: OptionSpec = OptionSpec {
+    name: "action_repeat",
+    kind: OptionKind::Integer { min: 1, max: 1000 },
+    default: None,
+    help: "Simulation ticks per step (the game's default unless given).",
+};
+
+/// Steps before truncation (also a `/reset?options=` key).
+pub const MAX_EPISODE_STEPS: OptionSpec = OptionSpec {
+    name: "max_episode_steps",
+    kind: OptionKind::Integer {
+        min: 0,
+        max: u32::MAX as u64,
+    },
+    default: None,
+    help: "Steps before an episode is truncated, 0 for never (the game's default unless given).",
+};
+
+/// The options every server owns, whatever the game.
+pub const SERVER_OPTIONS: &[OptionSpec] = &[ACTION_REPEAT, MAX_EPISODE_STEPS];
+
+/// What an environment is built from, besides the game.
+#[derive(Resource, Clone, Debug, PartialEq)]
+pub struct SimSettings {
+    pub layout: Layout,
+    /// Seed of the first reset.
+    pub seed: u64,
+    /// Ticks per step.
+    pub action_repeat: u32,
+    /// Steps before truncation (0: never).
+    pub max_episode_steps: u32,
+    /// The game's start options (the same keys as `/reset?options=`).
+    pub options: Map<String, Value>,
+}
+
+impl SimSettings {
+    /// `layout` with game `G`'s defaults, seed 0 and no start options.
+    pub fn new<G: GymGame>(layout: Layout) -> Self {
+        Self {
+            layout,
+            seed: 0,
+            action_repeat: G::DEFAULT_ACTION_REPEAT,
+            max_episode_steps: G::DEFAULT_MAX_EPISODE_STEPS,
+            options: Map::new(),
+        }
+    }
+}
+
+/// The simulation flags every game's CLI flattens (`#[command(flatten)]`).
+#[derive(clap::Args, Clone, Debug, PartialEq)]
+pub struct SimArgs {
+    /// Number of agents.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=MAX_AGENTS as i64))]
+    pub agents: u32,
+    /// `shared`: all agents in one arena; `separate`: one independent arena per agent.
+    #[arg(long, value_enum, default_value_t = ArenaMode::Shared)]
+    pub arena_mode: ArenaMode,
+    /// Seed of the first reset.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    #[arg(long, help = ACTION_REPEAT.help, value_parser = option_u32(ACTION_REPEAT))]
+    pub action_repeat: Option<u32>,
+    #[arg(long, help = MAX_EPISODE_STEPS.help, value_parser = option_u32(MAX_EPISODE_STEPS))]
+    pub max_episode_steps: Option<u32>,
+}
+
+impl SimArgs {
+    /// The settings for game `G` (its defaults where a flag is absent) with start `options`.
+    pub fn settings<G: GymGame>(&self, options: Map<String, Value>) -> SimSettings {
+        let mut settings = SimSettings::new::<G>(Layout {
+            mode: self.arena_mode,
+            num_agents: self.agents as usize,
+        });
+        settings.seed = self.seed;
+        settings.action_repeat = self.action_repeat.unwrap_or(settings.action_repeat);
+        settings.max_episode_steps = self.max_episode_steps.unwrap_or(settings.max_episode_steps);
+        settings.options = options;
+        settings
+    }
+}
+
+/// A clap value parser that reads a u32 option within its declared range.
+fn option_u32(spec: OptionSpec) -> impl Fn(&str) -> Result<u32, String> + Clone {
+    move |text| {
+        spec.parse_text(text)
+            .map(|v| v.as_u64().unwrap_or_default() as u32)
+    }
+}
