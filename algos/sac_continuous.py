@@ -4,7 +4,8 @@ CleanRL's single-file style.
 Docs: https://docs.cleanrl.dev/rl-algorithms/sac/#sac_continuous_actionpy. This is
 `cleanrl/sac_continuous_action.py` ported to Gymnasium 1.x (same-step autoreset, `final_obs`) with
 N arenas of one server as the vector env, a numpy replay buffer, deterministic evaluations during
-training and an evaluation entry:
+training and an evaluation entry (that plumbing is shared with dqn.py in algos_utils.py, as
+CleanRL's is in `cleanrl_utils`):
 
     python algos/sac_continuous.py --env dodge                  # level 2, 200k steps, CUDA or CPU
     python algos/sac_continuous.py --env dodge --num-agents 8   # 8 players of one arena share it
@@ -12,11 +13,10 @@ training and an evaluation entry:
 """
 
 import os
-import random
 import time
 from collections import deque
-from dataclasses import asdict, dataclass, replace
-from typing import Any, NamedTuple
+from dataclasses import asdict, dataclass
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
@@ -25,14 +25,21 @@ import torch.nn as nn
 import torch.nn.functional as F
 import torch.optim as optim
 import tyro
+from algos_utils import (
+    ReplayBuffer,
+    evaluate,
+    evaluate_checkpoint,
+    load_checkpoint,
+    log_videos,
+    seed_everything,
+    select_device,
+    start_logging,
+    summary,
+)
 from gymnasium.vector import AutoresetMode
-from torch.utils.tensorboard import SummaryWriter
 from tqdm import tqdm
 
 import bevy_gym
-
-VIDEO_SIZE = 192  # pixels per side of evaluation videos (a multiple of 16 for the mp4 encoder)
-EVAL_SEED_OFFSET = 10_000  # evaluation arenas are seeded apart from the training ones
 
 
 @dataclass
@@ -185,135 +192,19 @@ class Actor(nn.Module):
         return action, log_prob, mean
 
 
-class Batch(NamedTuple):
-    observations: torch.Tensor
-    actions: torch.Tensor
-    next_observations: torch.Tensor
-    dones: torch.Tensor
-    rewards: torch.Tensor
-
-
-class ReplayBuffer:
-    """Transitions in preallocated numpy arrays (a ring). `next_obs` is the real next observation
-    (`final_obs` where an episode ended) and `dones` are terminations only, so a truncated episode
-    is still bootstrapped: the time limit is not part of the game's state."""
-
-    def __init__(self, size: int, env: gym.vector.VectorEnv, device: torch.device) -> None:
-        obs_shape, act = env.single_observation_space.shape, env.single_action_space
-        self.obs = np.zeros((size, *obs_shape), np.float32)
-        self.next_obs = np.zeros((size, *obs_shape), np.float32)
-        self.actions = np.zeros((size, *act.shape), act.dtype)
-        self.rewards, self.dones = np.zeros(size, np.float32), np.zeros(size, np.float32)
-        self.size, self.pos, self.full, self.device = size, 0, False, device
-
-    def add(self, *transition: np.ndarray, valid: np.ndarray | None = None) -> None:
-        """Add (obs, next_obs, actions, rewards, dones) of every slot, or of the `valid` ones."""
-        if valid is not None:  # shared arena: players already out made no transition
-            transition = tuple(x[valid] for x in transition)
-        idx = (self.pos + np.arange(len(transition[0]))) % self.size
-        arrays = (self.obs, self.next_obs, self.actions, self.rewards, self.dones)
-        for array, x in zip(arrays, transition, strict=True):
-            array[idx] = x
-        self.full = self.full or self.pos + len(idx) >= self.size
-        self.pos = (self.pos + len(idx)) % self.size
-
-    def sample(self, batch_size: int) -> Batch:
-        idx = np.random.randint(0, self.size if self.full else self.pos, batch_size)
-        arrays = (self.obs, self.actions, self.next_obs, self.dones, self.rewards)
-        return Batch(*(torch.as_tensor(x[idx], device=self.device) for x in arrays))
-
-
-def evaluate(
-    actor: Actor, args: Args, device: torch.device, video_dir: str | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """`args.eval_episodes` deterministic (mean-action) episodes, one per arena of a fresh server
-    (so every episode runs to its end and short ones are not over-counted); their returns and
-    lengths. With `video_dir`, each episode is also written there as an mp4 of its frames."""
-    n = args.eval_episodes
-    render_mode = "rgb_array" if video_dir else None
-    # A shared-arena policy is evaluated alone in its arena, like every other.
-    envs = make_env(replace(args, num_agents=1), n, render_mode=render_mode, image_size=VIDEO_SIZE)
-    writers = []
-    if video_dir:
-        import imageio.v2 as imageio
-
-        os.makedirs(video_dir, exist_ok=True)
-        writers = [imageio.get_writer(f"{video_dir}/episode-{i}.mp4", fps=15) for i in range(n)]
-    obs, _ = envs.reset(seed=args.seed + EVAL_SEED_OFFSET)
-    returns, lengths, finished = np.zeros(n), np.zeros(n, int), np.zeros(n, bool)
-    while not finished.all():
-        for i, frame in enumerate(envs.render() if writers else ()):
-            if not finished[i]:
-                writers[i].append_data(frame)
-        with torch.no_grad():
-            _, _, mean = actor.get_action(torch.as_tensor(obs, device=device))
-        actions = mean.cpu().numpy()
-        obs, rewards, terminations, truncations, _ = envs.step(actions)
-        returns += np.where(finished, 0.0, rewards)
-        lengths += ~finished
-        finished |= terminations | truncations
-    for writer in writers:
-        writer.close()
-    envs.close()
-    return returns, lengths
-
-
-def device_name(device: torch.device) -> str:
-    if device.type != "cuda":
-        return "cpu"
-    backend = f"ROCm {torch.version.hip}" if torch.version.hip else f"CUDA {torch.version.cuda}"
-    return f"{device} ({torch.cuda.get_device_name(device)}, {backend})"
-
-
-def summary(returns: np.ndarray, lengths: np.ndarray) -> str:
-    return (
-        f"{len(returns)} episodes: return {returns.mean():.1f} ± {returns.std():.1f}, "
-        f"length {lengths.mean():.1f} ± {lengths.std():.1f}"
-    )
-
-
 if __name__ == "__main__":
     args = tyro.cli(Args)
-    device = torch.device("cuda" if torch.cuda.is_available() and args.cuda else "cpu")
-    torch.set_num_threads(args.torch_threads)
-    print(f"device: {device_name(device)}")
+    device = select_device(args)
 
     if args.eval_checkpoint:
-        checkpoint = torch.load(args.eval_checkpoint, map_location=device, weights_only=True)
-        # the game settings come from training; the evaluation settings from this command line
-        saved = Args(**checkpoint["args"])
-        saved = replace(saved, seed=args.seed, eval_episodes=args.eval_episodes)
+        checkpoint, saved = load_checkpoint(args, device)
         actor = Actor(make_env(saved, 1)).to(device)
         actor.load_state_dict(checkpoint["actor"])
-        video_dir = os.path.join(os.path.dirname(args.eval_checkpoint), "videos")
-        video_dir = video_dir if args.capture_video else None
-        returns, lengths = evaluate(actor, saved, device, video_dir)
-        print(f"eval {args.eval_checkpoint}: {summary(returns, lengths)}")
+        evaluate_checkpoint(args, saved, make_env, lambda x: actor.get_action(x)[2], device)
         raise SystemExit(0)
 
-    game = f"{args.env.replace('/', '-')}-l{args.level}"
-    run_name = f"{game}__{args.exp_name}__{args.seed}__{int(time.time())}"
-    if args.track:
-        import wandb
-
-        wandb.init(
-            project=args.wandb_project_name,
-            entity=args.wandb_entity,
-            sync_tensorboard=True,
-            config=vars(args),
-            name=run_name,
-            tags=[args.exp_name, args.env, f"level{args.level}", device.type],
-            save_code=True,
-        )
-    writer = SummaryWriter(f"runs/{run_name}")
-    table = "\n".join([f"|{key}|{value}|" for key, value in vars(args).items()])
-    writer.add_text("hyperparameters", f"|param|value|\n|-|-|\n{table}")
-
-    # TRY NOT TO MODIFY: seeding
-    random.seed(args.seed)
-    np.random.seed(args.seed)
-    torch.manual_seed(args.seed)
-    torch.backends.cudnn.deterministic = args.torch_deterministic
+    run_name, writer = start_logging(args, device)
+    seed_everything(args)
 
     # env setup
     envs = make_env(args, args.num_envs)
@@ -450,10 +341,14 @@ if __name__ == "__main__":
         last = iteration == args.total_timesteps // n - 1
         if last or (args.eval_frequency and global_step % args.eval_frequency < n):
             video_dir = f"runs/{run_name}/videos" if args.capture_video and last else None
-            returns, lengths = evaluate(actor, args, device, video_dir)
+            returns, lengths = evaluate(
+                make_env, lambda x: actor.get_action(x)[2], args, device, video_dir
+            )
             writer.add_scalar("eval/episodic_return", returns.mean(), global_step)
             writer.add_scalar("eval/episodic_length", lengths.mean(), global_step)
             progress.write(f"step {global_step}: eval {summary(returns, lengths)}")
+            if video_dir:
+                log_videos(video_dir, global_step)  # with --track, to W&B as well
     progress.close()
     print(f"trained {global_step} steps in {time.time() - start_time:.0f} s")
 

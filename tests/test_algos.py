@@ -1,13 +1,15 @@
 """Smoke tests of the training scripts in algos/: each trains a few hundred steps on CPU as a
-subprocess (as a user runs it) and must leave TensorBoard events with finite losses, a checkpoint
-and an offline W&B run; its evaluation entry must load the checkpoint and write videos. The
-scripts' own helpers (replay buffer, shared-arena parameter sharing) are checked in-process."""
+subprocess (as a user runs it) and must leave TensorBoard events with finite losses, a checkpoint,
+evaluation videos and an offline W&B run holding those videos; its evaluation entry must load the
+checkpoint and write videos. The shared plumbing in algos/algos_utils.py (the replay buffer) and
+shared-arena parameter sharing are checked in-process."""
 
 from __future__ import annotations
 
 import importlib.util
 import math
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -66,9 +68,10 @@ def scalars(run_dir: Path) -> dict[str, list[float]]:
     return {tag: [e.value for e in events.Scalars(tag)] for tag in events.Tags()["scalars"]}
 
 
-def load_script(name: str) -> ModuleType:
-    """Import algos/{name}.py as a module (its training sits under `if __name__ == "__main__"`)."""
-    spec = importlib.util.spec_from_file_location(f"algos_{name}", REPO / "algos" / f"{name}.py")
+def load_algos_module(name: str) -> ModuleType:
+    """Import algos/{name}.py under its own name, as the scripts (run with algos/ as their
+    `sys.path[0]`) import their sibling `algos_utils`."""
+    spec = importlib.util.spec_from_file_location(name, REPO / "algos" / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
@@ -78,14 +81,26 @@ def load_script(name: str) -> ModuleType:
 
 @pytest.mark.parametrize("name", SCRIPTS)
 def test_script_trains_tracks_saves_and_evaluates(name: str, tmp_path: Path) -> None:
-    proc = run_script(name, [*TINY, "--track", "--save-model"], tmp_path)
+    proc = run_script(name, [*TINY, "--track", "--save-model", "--capture-video"], tmp_path)
     assert "device: cpu" in proc.stdout
 
     (run_dir,) = (tmp_path / "runs").iterdir()
     assert list(run_dir.glob("events.out.tfevents.*")), "no TensorBoard event file"
     (checkpoint,) = run_dir.glob(f"{name}.cleanrl_model")
     wandb_runs = list((tmp_path / "wandb").glob("offline-run-*"))
-    assert len(wandb_runs) == 1 and list(wandb_runs[0].glob("run-*.wandb")), "no offline W&B run"
+    assert len(wandb_runs) == 1, "no offline W&B run"
+    (wandb_log,) = wandb_runs[0].glob("run-*.wandb")
+
+    # The final evaluation's videos: under runs/, and logged to the W&B run as `eval/video`
+    # (Gymnasium 1.x's RecordVideo no longer reaches W&B through `monitor_gym`).
+    videos = sorted((run_dir / "videos").glob("episode-*.mp4"))
+    assert [v.name for v in videos] == ["episode-0.mp4", "episode-1.mp4"]
+    media = sorted((wandb_runs[0] / "files" / "media" / "videos" / "eval").glob("video_*.mp4"))
+    # W&B names media by content hash, so two identical episodes make one file.
+    assert media, f"no video in the W&B run: {sorted(wandb_runs[0].rglob('*.mp4'))}"
+    assert {m.read_bytes() for m in media} == {v.read_bytes() for v in videos}
+    history = wandb_log.read_bytes()  # protobuf records: keys and media paths are plain bytes
+    assert b"eval/video" in history and all(m.name.encode() in history for m in media)
 
     logged = scalars(run_dir)
     losses = {tag: values for tag, values in logged.items() if tag.startswith("losses/")}
@@ -97,6 +112,7 @@ def test_script_trains_tracks_saves_and_evaluates(name: str, tmp_path: Path) -> 
     assert len(logged["eval/episodic_length"]) == 2  # at step 400 and at the end (800)
 
     # The evaluation entry: load the checkpoint, run deterministic episodes, write videos.
+    shutil.rmtree(run_dir / "videos")  # so the videos below must be the entry's own
     evaluation = ["--eval-checkpoint", str(checkpoint), "--eval-episodes", "2", "--capture-video"]
     proc = run_script(name, [*evaluation, "--no-cuda"], tmp_path)
     assert "2 episodes: return" in proc.stdout and "length" in proc.stdout, proc.stdout
@@ -114,12 +130,12 @@ def test_dqn_shared_arena_trains_by_parameter_sharing(tmp_path: Path) -> None:
 
 
 def test_replay_buffer_skips_invalid_slots_and_wraps() -> None:
-    dqn = load_script("dqn")
+    utils = load_algos_module("algos_utils")
     env = SimpleNamespace(
         single_observation_space=spaces.Box(-1, 1, (2,), np.float32),
         single_action_space=spaces.Discrete(5),
     )
-    rb = dqn.ReplayBuffer(4, env, "cpu")
+    rb = utils.ReplayBuffer(4, env, "cpu")
 
     def transition(first: int, n: int) -> tuple[np.ndarray, ...]:
         ids = np.arange(first, first + n)
@@ -129,13 +145,38 @@ def test_replay_buffer_skips_invalid_slots_and_wraps() -> None:
     rb.add(*transition(0, 3), valid=np.array([True, False, True]))  # slot 1 made no transition
     assert rb.pos == 2 and not rb.full
     assert rb.rewards[:2].tolist() == [0.0, 2.0]
-    rb.add(*transition(10, 3))  # 3 more into 4 places: wraps around
+    assert set(rb.sample(32).rewards.tolist()) == {0.0, 2.0}  # only the rows written so far
+    rb.add(*transition(10, 3), valid=np.ones(3, bool))  # 3 more into 4 places: wraps around
     assert rb.full and rb.pos == 1
     assert rb.rewards.tolist() == [12.0, 2.0, 10.0, 11.0]
+    assert rb.dones.tolist() == [0.0, 0.0, 0.0, 1.0] and rb.actions.tolist() == [2, 2, 0, 1]
     batch = rb.sample(16)
     assert batch.observations.shape == (16, 2) and batch.actions.shape == (16,)
+    assert batch.next_observations.shape == (16, 2)
+    assert batch.rewards.shape == (16,) and batch.dones.shape == (16,)
     assert np.allclose(batch.next_observations - batch.observations, 0.5)
     assert set(batch.rewards.tolist()) <= {12.0, 2.0, 10.0, 11.0}
+    # each sampled row stays one transition: its reward is the id in its observation
+    assert np.array_equal(batch.rewards.numpy(), batch.observations[:, 0].numpy())
+
+
+def test_replay_buffer_samples_continuous_actions_as_float_batches() -> None:
+    utils = load_algos_module("algos_utils")
+    env = SimpleNamespace(
+        single_observation_space=spaces.Box(-1, 1, (72,), np.float32),
+        single_action_space=spaces.Box(-1, 1, (3,), np.float32),
+    )
+    rb = utils.ReplayBuffer(100, env, "cpu")
+    obs = np.random.default_rng(0).random((8, 72), np.float32)
+    actions = np.tile(np.array([0.5, -0.5, 1.0], np.float32), (8, 1))
+    live = np.array([True] * 5 + [False] * 3)  # a shared arena with three players out
+    rb.add(obs, obs, actions, np.ones(8, np.float32), np.zeros(8, np.float32), valid=live)
+    assert rb.pos == 5
+    batch = rb.sample(64)
+    assert batch.observations.shape == (64, 72) and batch.actions.shape == (64, 3)
+    assert str(batch.actions.dtype) == "torch.float32" and str(batch.dones.dtype) == "torch.float32"
+    sampled = {tuple(row) for row in batch.observations.numpy().tolist()}
+    assert sampled <= {tuple(row) for row in obs[live].tolist()}, "sampled a row of a player out"
 
 
 def test_shared_arena_slots_wait_for_the_arena_then_restart_together() -> None:

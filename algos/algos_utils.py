@@ -1,0 +1,224 @@
+"""Plumbing shared by the training scripts in algos/, as CleanRL shares `cleanrl_utils`: the replay
+buffer, deterministic evaluation with videos, device, logging and seeding set-up, and the
+checkpoint-evaluation entry. Networks, losses and training loops stay inline in each script.
+
+The scripts import it as a sibling module (`python algos/dqn.py` puts algos/ on `sys.path`)."""
+
+from __future__ import annotations
+
+import glob
+import os
+import random
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any, NamedTuple, Protocol, TypeVar
+
+import gymnasium as gym
+import numpy as np
+import torch
+from torch.utils.tensorboard import SummaryWriter
+
+VIDEO_SIZE = 192  # pixels per side of evaluation videos (a multiple of 16 for the mp4 encoder)
+VIDEO_FPS = 15  # frames per second of evaluation videos
+EVAL_SEED_OFFSET = 10_000  # evaluation arenas are seeded apart from the training ones
+
+MakeEnv = Callable[..., gym.vector.VectorEnv]  # a script's `make_env(args, num_envs, **kwargs)`
+Policy = Callable[[torch.Tensor], torch.Tensor]  # observations -> deterministic actions
+
+
+class ScriptArgs(Protocol):
+    """The fields of a script's `Args` dataclass that these helpers read."""
+
+    exp_name: str
+    seed: int
+    torch_deterministic: bool
+    cuda: bool
+    torch_threads: int
+    track: bool
+    wandb_project_name: str
+    wandb_entity: str | None
+    capture_video: bool
+    eval_checkpoint: str | None
+    eval_episodes: int
+    env: str
+    level: int
+
+
+A = TypeVar("A", bound=ScriptArgs)  # a script's own `Args`
+
+
+def device_name(device: torch.device) -> str:
+    """`cpu`, or the GPU's name and its backend (CUDA or ROCm) with version."""
+    if device.type != "cuda":
+        return "cpu"
+    backend = f"ROCm {torch.version.hip}" if torch.version.hip else f"CUDA {torch.version.cuda}"
+    return f"{device} ({torch.cuda.get_device_name(device)}, {backend})"
+
+
+def select_device(args: ScriptArgs) -> torch.device:
+    """CUDA or ROCm (which PyTorch exposes as cuda) when available and not `--no-cuda`, else the
+    CPU; sets torch's CPU threads and prints the device."""
+    device = torch.device("cuda" if torch.cuda.is_available() and args.cuda else "cpu")
+    torch.set_num_threads(args.torch_threads)
+    print(f"device: {device_name(device)}")
+    return device
+
+
+def start_logging(args: ScriptArgs, device: torch.device) -> tuple[str, SummaryWriter]:
+    """The run's name and its TensorBoard writer on `runs/{run_name}`, mirrored to W&B with
+    `--track` (`WANDB_MODE=offline` works without an account)."""
+    game = f"{args.env.replace('/', '-')}-l{args.level}"
+    run_name = f"{game}__{args.exp_name}__{args.seed}__{int(time.time())}"
+    if args.track:
+        import wandb  # lazily: only tracked runs need it
+
+        wandb.init(
+            project=args.wandb_project_name,
+            entity=args.wandb_entity,
+            sync_tensorboard=True,
+            config=vars(args),
+            name=run_name,
+            tags=[args.exp_name, args.env, f"level{args.level}", device.type],
+            save_code=True,
+        )
+    writer = SummaryWriter(f"runs/{run_name}")
+    table = "\n".join([f"|{key}|{value}|" for key, value in vars(args).items()])
+    writer.add_text("hyperparameters", f"|param|value|\n|-|-|\n{table}")
+    return run_name, writer
+
+
+def seed_everything(args: ScriptArgs) -> None:
+    """Seed Python's, numpy's and torch's global generators (CleanRL's "TRY NOT TO MODIFY")."""
+    random.seed(args.seed)
+    np.random.seed(args.seed)
+    torch.manual_seed(args.seed)
+    torch.backends.cudnn.deterministic = args.torch_deterministic
+
+
+class Batch(NamedTuple):
+    """A sampled minibatch, named as CleanRL's (stable-baselines3's) `ReplayBufferSamples`."""
+
+    observations: torch.Tensor
+    actions: torch.Tensor
+    next_observations: torch.Tensor
+    dones: torch.Tensor
+    rewards: torch.Tensor
+
+
+class ReplayBuffer:
+    """Transitions in preallocated numpy arrays (a ring). `next_obs` is the real next observation
+    (`final_obs` where an episode ended) and `dones` are terminations only, so a truncated episode
+    is still bootstrapped: the time limit is not part of the game's state."""
+
+    def __init__(self, size: int, env: gym.vector.VectorEnv, device: torch.device | str) -> None:
+        obs_shape, act = env.single_observation_space.shape, env.single_action_space
+        self.obs = np.zeros((size, *obs_shape), np.float32)
+        self.next_obs = np.zeros((size, *obs_shape), np.float32)
+        self.actions = np.zeros((size, *act.shape), act.dtype)
+        self.rewards, self.dones = np.zeros(size, np.float32), np.zeros(size, np.float32)
+        self.size, self.pos, self.full, self.device = size, 0, False, device
+
+    def add(self, *transition: np.ndarray, valid: np.ndarray | None = None) -> None:
+        """Add (obs, next_obs, actions, rewards, dones) of every slot, or of the `valid` ones."""
+        if valid is not None:  # shared arena: players already out made no transition
+            transition = tuple(x[valid] for x in transition)
+        idx = (self.pos + np.arange(len(transition[0]))) % self.size
+        arrays = (self.obs, self.next_obs, self.actions, self.rewards, self.dones)
+        for array, x in zip(arrays, transition, strict=True):
+            array[idx] = x
+        self.full = self.full or self.pos + len(idx) >= self.size
+        self.pos = (self.pos + len(idx)) % self.size
+
+    def sample(self, batch_size: int) -> Batch:
+        """`batch_size` stored transitions drawn uniformly with numpy's global generator."""
+        idx = np.random.randint(0, self.size if self.full else self.pos, batch_size)
+        arrays = (self.obs, self.actions, self.next_obs, self.dones, self.rewards)
+        return Batch(*(torch.as_tensor(x[idx], device=self.device) for x in arrays))
+
+
+def evaluate(
+    make_env: MakeEnv,
+    act: Policy,
+    args: ScriptArgs,
+    device: torch.device,
+    video_dir: str | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """`args.eval_episodes` episodes of the deterministic policy `act`, one per arena of a fresh
+    server (so every episode runs to its end and short ones are not over-counted); their returns
+    and lengths. With `video_dir`, each episode is also written there as `episode-{i}.mp4`."""
+    n = args.eval_episodes
+    render_mode = "rgb_array" if video_dir else None
+    # A shared-arena policy is evaluated alone in its arena, like every other.
+    envs = make_env(replace(args, num_agents=1), n, render_mode=render_mode, image_size=VIDEO_SIZE)
+    writers = []
+    if video_dir:
+        import imageio.v2 as imageio
+
+        os.makedirs(video_dir, exist_ok=True)
+        writers = [
+            imageio.get_writer(f"{video_dir}/episode-{i}.mp4", fps=VIDEO_FPS) for i in range(n)
+        ]
+    obs, _ = envs.reset(seed=args.seed + EVAL_SEED_OFFSET)
+    returns, lengths, finished = np.zeros(n), np.zeros(n, int), np.zeros(n, bool)
+    while not finished.all():
+        for i, frame in enumerate(envs.render() if writers else ()):
+            if not finished[i]:
+                writers[i].append_data(frame)
+        with torch.no_grad():
+            actions = act(torch.as_tensor(obs, device=device)).cpu().numpy()
+        obs, rewards, terminations, truncations, _ = envs.step(actions)
+        returns += np.where(finished, 0.0, rewards)
+        lengths += ~finished
+        finished |= terminations | truncations
+    for writer in writers:
+        writer.close()
+    envs.close()
+    return returns, lengths
+
+
+def log_videos(video_dir: str, global_step: int) -> list[str]:
+    """Send the evaluation mp4s in `video_dir` to the active W&B run, if there is one, as
+    `eval/video`; the paths sent. `monitor_gym` cannot do it: it hooks only the old gym
+    VideoRecorder, which Gymnasium 1.x's RecordVideo no longer uses (and these are ours)."""
+    wandb = sys.modules.get("wandb")  # imported by `start_logging` only with `--track`
+    if wandb is None or wandb.run is None:
+        return []
+    paths = glob.glob(os.path.join(video_dir, "episode-*.mp4"))
+    paths.sort(key=lambda path: (len(path), path))  # episode-2 before episode-10
+    if paths:
+        # `global_step` as a value, not `step=`: W&B ignores `step` while it syncs TensorBoard
+        # (docs.wandb.ai/models/integrations/tensorboard), whose charts use `global_step`.
+        videos = [wandb.Video(path, format="mp4") for path in paths]
+        wandb.log({"eval/video": videos, "global_step": global_step})
+    return paths
+
+
+def summary(returns: np.ndarray, lengths: np.ndarray) -> str:
+    """Mean ± std of evaluation returns and lengths, in one line."""
+    return (
+        f"{len(returns)} episodes: return {returns.mean():.1f} ± {returns.std():.1f}, "
+        f"length {lengths.mean():.1f} ± {lengths.std():.1f}"
+    )
+
+
+def load_checkpoint(args: A, device: torch.device) -> tuple[dict[str, Any], A]:
+    """The checkpoint at `args.eval_checkpoint` and the `Args` it was trained with: the game
+    settings come from training, the evaluation settings (seed, episodes) from this command line."""
+    assert args.eval_checkpoint is not None
+    checkpoint = torch.load(args.eval_checkpoint, map_location=device, weights_only=True)
+    saved = type(args)(**checkpoint["args"])
+    return checkpoint, replace(saved, seed=args.seed, eval_episodes=args.eval_episodes)
+
+
+def evaluate_checkpoint(
+    args: ScriptArgs, saved: ScriptArgs, make_env: MakeEnv, act: Policy, device: torch.device
+) -> None:
+    """Evaluate a loaded checkpoint's policy `act` with its training `saved` args and print the
+    summary; `--capture-video` writes the episodes to `videos/` beside the checkpoint."""
+    assert args.eval_checkpoint is not None
+    checkpoint_dir = os.path.dirname(args.eval_checkpoint)
+    video_dir = os.path.join(checkpoint_dir, "videos") if args.capture_video else None
+    returns, lengths = evaluate(make_env, act, saved, device, video_dir)
+    print(f"eval {args.eval_checkpoint}: {summary(returns, lengths)}")
