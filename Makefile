@@ -2,7 +2,7 @@
 PYTHON ?= python
 CARGO ?= cargo
 
-.PHONY: install test test-rust test-python bench lint headless format
+.PHONY: install test test-rust test-python test-fast bench lint headless format
 
 ## Install bevy_gym (editable, with training and dev extras) and build bevy-dodge into the active environment.
 install:
@@ -13,9 +13,17 @@ test: test-rust test-python
 
 test-rust:
 	cd game && $(CARGO) test --all-targets
+	cd game && $(CARGO) test --doc
 
+## The Python suite's default tier: every test, against real servers, except those marked slow.
+## `$(PYTHON) -m pytest -m slow` runs the slow tier (the million-step soak, learning runs).
 test-python:
 	$(PYTHON) -m pytest -q
+
+## The Python tests that start no game server (protocol, launcher errors, legacy stand-in): seconds.
+## A test that starts one must be marked `server` (tests/conftest.py fails it otherwise).
+test-fast:
+	$(PYTHON) -m pytest -q -m "not server and not slow"
 
 ## Benchmarks (figures, not pass/fail; a few minutes): one markdown table of every row of
 ## docs/performance.md, figures in benchmarks/results.json. Needs `make install` first.

@@ -149,7 +149,7 @@ def floors(binary: str) -> list[Row]:
                 lambda: transport.request("GET", "/v1/observe", "obs=none"),
                 1,
                 Row("floor_transport", GROUP_FLOOR, f"bare round trip, {route}",
-                    "bevy_gym Transport (http.client)", note="the Env target's floor"),
+                    "bevy_gym Transport (raw socket)", note="the Env target's floor"),
             )
         )  # fmt: skip
         transport.close()

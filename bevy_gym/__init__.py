@@ -2,14 +2,17 @@
 
 Importing it registers `bevy_gym/Dodge-v0` (Gymnasium) and `bevy_gym/dodge-v0` (PettingZoo)."""
 
+from bevy_gym.bevy_gym_server import BevyGymServer
 from bevy_gym.client import Client
+from bevy_gym.game_server import GameServer
 from bevy_gym.gym_env import BevyEnv
 from bevy_gym.launcher import BinaryNotFoundError, ServerProcess, ServerStartError, find_binary
-from bevy_gym.legacy import LEGACY_PORT, LegacyGame
+from bevy_gym.legacy import LEGACY_PORT, LegacyGame, LegacyServer
+from bevy_gym.link import Launch, ServerLink
 from bevy_gym.parallel_env import BevyParallelEnv
 from bevy_gym.protocol import PROTOCOL_VERSION, Spec, StepResult
 from bevy_gym.registration import make_parallel, register_envs, resolve
-from bevy_gym.remote import Launch, RemoteGame
+from bevy_gym.remote import make_remote
 from bevy_gym.shared_arena import SharedArenaVectorEnv
 from bevy_gym.transport import (
     ProtocolError,
@@ -26,16 +29,19 @@ __all__ = [
     "LEGACY_PORT",
     "PROTOCOL_VERSION",
     "BevyEnv",
+    "BevyGymServer",
     "BevyParallelEnv",
     "BevyVectorEnv",
     "BinaryNotFoundError",
     "Client",
+    "GameServer",
     "Launch",
     "LegacyGame",
+    "LegacyServer",
     "ProtocolError",
-    "RemoteGame",
     "ServerDiedError",
     "ServerError",
+    "ServerLink",
     "ServerProcess",
     "ServerRefusedError",
     "ServerStartError",
@@ -45,6 +51,7 @@ __all__ = [
     "StepResult",
     "find_binary",
     "make_parallel",
+    "make_remote",
     "register_envs",
     "resolve",
 ]

@@ -4,6 +4,8 @@ collection and at interpreter exit (and, via `--exit-with-parent`, when this pro
 
 from __future__ import annotations
 
+import functools
+import json
 import os
 import selectors
 import shutil
@@ -14,9 +16,9 @@ import sysconfig
 import tempfile
 import time
 import weakref
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 __all__ = [
     "BUILD_HINTS",
@@ -24,6 +26,8 @@ __all__ = [
     "ServerProcess",
     "ServerStartError",
     "find_binary",
+    "option_flags",
+    "print_spec",
 ]
 
 DEFAULT_START_TIMEOUT = 60.0  # seconds; a cold start of a Bevy app is well under this
@@ -69,6 +73,54 @@ def find_binary(name: str, explicit: str | os.PathLike | None = None) -> str:
     )
 
 
+def print_spec(
+    binary: str, args: Sequence[str] = (), timeout: float = DEFAULT_START_TIMEOUT
+) -> dict[str, Any]:
+    """The `/spec` document a server started with `args` would publish, from `binary --print-spec`
+    (no server is started). Invalid flags raise ValueError with the binary's own one-line reason.
+    Cached per binary (path and modification time) and arguments."""
+    try:
+        mtime = os.stat(binary).st_mtime_ns
+    except OSError as exc:
+        raise BinaryNotFoundError(f"server binary {binary!r} cannot be read: {exc}") from None
+    return json.loads(_print_spec_text(binary, mtime, tuple(args), timeout))
+
+
+@functools.lru_cache(maxsize=256)
+def _print_spec_text(binary: str, _mtime: int, args: tuple[str, ...], timeout: float) -> str:
+    command = [binary, "--print-spec", *args]
+    try:
+        done = subprocess.run(command, capture_output=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        what = f"`{' '.join(command)}` printed no spec within {timeout:g} s"
+        raise ServerStartError(what) from None
+    if done.returncode != 0:
+        lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        # clap puts its reason on the first line ("error: invalid value …"); a game's start
+        # failure is its last line ("dodge: invalid start settings: …").
+        reason = next((x for x in lines if x.startswith("error:")), lines[-1] if lines else "")
+        raise ValueError(
+            f"{Path(binary).name} refuses these settings: {reason.removeprefix('error: ')}"
+            + (f" (flags: {' '.join(args)})" if args else "")
+        )
+    return done.stdout.decode("utf-8").strip()
+
+
+def option_flags(options: Mapping[str, Any]) -> tuple[str, ...]:
+    """Command-line flags for options, as every bevy_gym_server game names them: the option's
+    name in kebab case, `=`, and the value (`{"image_size": 64}` → `--image-size=64`)."""
+    flags = []
+    for key, value in options.items():
+        if isinstance(value, bool):
+            text = "true" if value else "false"
+        elif isinstance(value, (int, float, str)):
+            text = str(value)
+        else:
+            raise TypeError(f"option {key!r} is {value!r}; expected a number, a bool or a string")
+        flags.append(f"--{key.replace('_', '-')}={text}")
+    return tuple(flags)
+
+
 def _stop(proc: subprocess.Popen, stderr: IO[bytes]) -> None:
     """Stop a server: close its stdin (it exits with its parent), then SIGTERM, then SIGKILL."""
     try:
@@ -101,7 +153,9 @@ def _stop(proc: subprocess.Popen, stderr: IO[bytes]) -> None:
 class ServerProcess:
     """One running server started by us. `url` is where it listens; `close()` stops it.
 
-    `args` are the game's own CLI flags; `--port 0 --exit-with-parent` are always added."""
+    `args` are the game's own CLI flags; `--port 0 --exit-with-parent` are always added.
+    `start_timeout` (seconds) bounds the whole start: printing the URL and accepting a connection.
+    """
 
     def __init__(
         self,
@@ -122,9 +176,11 @@ class ServerProcess:
             close_fds=True,
         )
         self._finalizer = weakref.finalize(self, _stop, self._proc, self._stderr)
+        self.start_timeout = start_timeout
+        deadline = time.monotonic() + start_timeout
         try:
-            self.url = self._read_url(start_timeout)
-            self._wait_ready(start_timeout)
+            self.url = self._read_url(deadline)
+            self._wait_ready(deadline)
         except BaseException:
             self.close()
             raise
@@ -167,8 +223,7 @@ class ServerProcess:
         except subprocess.TimeoutExpired:
             return None
 
-    def _read_url(self, timeout: float) -> str:
-        deadline = time.monotonic() + timeout
+    def _read_url(self, deadline: float) -> str:
         stdout = self._proc.stdout
         assert stdout is not None
         line = b""
@@ -177,13 +232,13 @@ class ServerProcess:
             while not line.endswith(b"\n"):
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise self._start_error(f"printed no URL within {timeout:g} s")
+                    raise self._start_error(f"printed no URL within {self.start_timeout:g} s")
                 if not sel.select(left):
                     continue
                 # os.read: the buffered reader could swallow bytes past the line and block.
                 chunk = os.read(stdout.fileno(), 1)
                 if not chunk:
-                    code = self._wait_exit(STOP_GRACE)
+                    code = self._wait_exit(min(STOP_GRACE, max(0.0, deadline - time.monotonic())))
                     raise self._start_error(
                         f"exited with status {code} before printing its URL"
                         if code is not None
@@ -195,20 +250,23 @@ class ServerProcess:
             raise self._start_error(f"printed {url!r} instead of its URL")
         return url
 
-    def _wait_ready(self, timeout: float) -> None:
+    def _wait_ready(self, deadline: float) -> None:
         # The protocol says the server answers once the URL is printed; a TCP connect confirms it
         # and catches a server that crashes right after printing.
         host, port = self.url.removeprefix("http://").rsplit(":", 1)
-        deadline = time.monotonic() + timeout
         while True:
+            left = deadline - time.monotonic()
             try:
-                socket.create_connection((host, int(port)), timeout=1.0).close()
+                # Each attempt is bounded by what is left, so none outlasts the deadline.
+                socket.create_connection((host, int(port)), timeout=max(left, 0.001)).close()
                 return
             except OSError as exc:
                 if self.returncode is not None:
                     raise self._start_error(f"exited with status {self.returncode}") from exc
-                if time.monotonic() > deadline:
-                    raise self._start_error(f"accepted no connection within {timeout:g} s") from exc
+                if time.monotonic() >= deadline:
+                    raise self._start_error(
+                        f"accepted no connection within {self.start_timeout:g} s of starting"
+                    ) from exc
                 time.sleep(0.01)
 
     def _start_error(self, what: str) -> ServerStartError:

@@ -3,7 +3,6 @@ to PettingZoo's dicts, removes done agents from `agents`, and offers render() an
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,17 +10,9 @@ import numpy as np
 from gymnasium import logger, spaces
 from pettingzoo import ParallelEnv
 
-from bevy_gym.legacy import LegacyGame
-from bevy_gym.protocol import Spec
-from bevy_gym.remote import Launch, RemoteGame
-from bevy_gym.transport import DEFAULT_TIMEOUT
+from bevy_gym.game_server import GameServer, check_remote
 
-__all__ = ["BevyParallelEnv", "check_render_mode", "random_seed"]
-
-
-def random_seed() -> int:
-    """A fresh 63-bit seed for a first reset without one (unseeded envs must not all agree)."""
-    return secrets.randbits(63)
+__all__ = ["BevyParallelEnv", "check_render_mode"]
 
 
 def check_render_mode(render_mode: str | None, metadata: Mapping[str, Any]) -> str | None:
@@ -45,10 +36,10 @@ def state_space_of(space: spaces.Space, num_agents: int) -> spaces.Box | None:
 class BevyParallelEnv(ParallelEnv):
     """PettingZoo ParallelEnv over a bevy_rl-compatible server.
 
-    Give `server_url` to use a running server, or `launch` to start one per environment. With
-    neither a bevy_gym `/spec` nor a `spec`, describe the game with `legacy` (original bevy_rl).
-    `max_cycles` is counted here only for legacy servers (bevy_gym servers truncate themselves).
-    """
+    `remote` is the server (`bevy_gym.make_remote(...)`; for an original bevy_rl game,
+    `make_remote(url, legacy=LegacyGame(...))`). `max_cycles`, if given, truncates every agent
+    after that many steps, counted here: for servers that do not truncate (bevy_rl); bevy_gym
+    servers are configured to truncate themselves (dodge's `max_cycles`)."""
 
     metadata: dict[str, Any] = {
         "render_modes": ["rgb_array"],
@@ -59,32 +50,13 @@ class BevyParallelEnv(ParallelEnv):
 
     def __init__(
         self,
-        server_url: str | None = None,
+        remote: GameServer,
         *,
-        launch: Launch | None = None,
-        spec: Spec | None = None,
-        legacy: LegacyGame | None = None,
-        obs_type: str = "vector",
         render_mode: str | None = None,
-        options: Mapping[str, Any] | None = None,
         max_cycles: int | None = None,
-        timeout: float = DEFAULT_TIMEOUT,
-        restart_on_crash: bool = False,
-        token: str | None = None,
     ) -> None:
         self.render_mode = check_render_mode(render_mode, self.metadata)
-        self._remote = RemoteGame(
-            server_url=server_url,
-            launch=launch,
-            spec=spec,
-            legacy=legacy,
-            obs_type=obs_type,
-            options=options,
-            timeout=timeout,
-            restart_on_crash=restart_on_crash,
-            token=token,
-        )
-        remote = self._remote
+        self._remote = check_remote(remote)
         self.possible_agents = list(remote.spec.agent_ids)
         self.agents: list[str] = []
         self._index = {a: i for i, a in enumerate(self.possible_agents)}
@@ -95,10 +67,9 @@ class BevyParallelEnv(ParallelEnv):
             a: remote.action_space(i) for i, a in enumerate(self.possible_agents)
         }
         self.state_space = state_space_of(remote.spec.observation_spaces[0], remote.num_agents)
-        self.max_cycles = max_cycles if legacy is not None else None
+        self.max_cycles = max_cycles
         self._cycles = 0
         self._noop: np.ndarray | None = None  # the no-op batch, filled in per step
-        self._reset_once = False
 
     # Spaces are built once: PettingZoo requires the same object on every call.
     def observation_space(self, agent: str) -> spaces.Space:
@@ -110,7 +81,7 @@ class BevyParallelEnv(ParallelEnv):
         return self._action_spaces[agent]
 
     @property
-    def remote(self) -> RemoteGame:
+    def remote(self) -> GameServer:
         """The server behind this environment."""
         return self._remote
 
@@ -118,9 +89,6 @@ class BevyParallelEnv(ParallelEnv):
         self, seed: int | None = None, options: dict | None = None
     ) -> tuple[dict[str, Any], dict[str, dict]]:
         """Reset every agent; `seed` reseeds the server, `options` are runtime options."""
-        if seed is None and not self._reset_once and self._remote.legacy is None:
-            seed = random_seed()
-        self._reset_once = True
         res = self._remote.reset(seed=seed, options=options)
         self.agents = list(self.possible_agents)
         self._cycles = 0
@@ -129,22 +97,18 @@ class BevyParallelEnv(ParallelEnv):
         return observations, {a: {} for a in self.agents}
 
     def step(self, actions: Mapping[str, Any]) -> tuple[dict, dict, dict, dict, dict]:
-        """Step the live agents; agents without an action send the no-op (index 0 / zeros)."""
+        """Step the live agents; the others send the remote's no-op (index 0, zeros or null)."""
         live = self.agents
-        if self._remote.legacy is not None:
-            alive = set(live)
-            batch: Any = [actions.get(a) if a in alive else None for a in self.possible_agents]
-        else:
-            if self._noop is None:
-                self._noop = self._remote.noop_actions()
-            # A list, not the no-op array: assigning into an int array would silently truncate
-            # 2.5 to 2 before RemoteGame.step gets to check the actions.
-            batch = list(self._noop)
-            index = self._index
-            for agent in live:
-                action = actions.get(agent)
-                if action is not None:
-                    batch[index[agent]] = action
+        if self._noop is None:
+            self._noop = self._remote.noop_actions()
+        # A list, not the no-op array: assigning into an int array would silently truncate 2.5
+        # to 2 before the remote gets to check the actions.
+        batch = list(self._noop)
+        index = self._index
+        for agent in live:
+            action = actions.get(agent)
+            if action is not None:
+                batch[index[agent]] = action
         res = self._remote.step(batch)
         assert res.observations is not None
         if len(live) == len(self.possible_agents):

@@ -64,7 +64,8 @@ class Spec:
     tick_seconds: float | None = None
     protocol_version: int = PROTOCOL_VERSION
     options: dict[str, Any] = field(default_factory=dict)
-    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+    # Every option's JSON Schema (type, minimum/maximum or enum, default, description), by name.
+    option_schema: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_json(cls, doc: dict[str, Any]) -> Spec:
@@ -90,7 +91,7 @@ class Spec:
             tick_seconds=doc.get("tick_seconds"),
             protocol_version=int(doc.get("protocol_version", PROTOCOL_VERSION)),
             options=dict(doc.get("options", {})),
-            raw=doc,
+            option_schema=dict(doc.get("option_schema", {})),
         )
 
 

@@ -4,7 +4,7 @@ in the same round trip through the binary step's `reset=` list; same-step and di
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -13,16 +13,14 @@ from gymnasium.utils import seeding
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
-from bevy_gym.parallel_env import check_render_mode, random_seed
-from bevy_gym.protocol import Spec
-from bevy_gym.remote import Launch, RemoteGame
-from bevy_gym.transport import DEFAULT_TIMEOUT
+from bevy_gym.game_server import GameServer, check_remote
+from bevy_gym.parallel_env import check_render_mode
 
 __all__ = ["BevyVectorEnv"]
 
 
 class BevyVectorEnv(VectorEnv):
-    """`num_envs` independent copies of a one-agent game, as the arenas of one server.
+    """`num_envs` independent copies of a one-agent game, as the arenas of one server (`remote`).
 
     The server must run in `separate` arena mode with one agent per arena (agent i = arena i).
     `autoreset_mode`: NEXT_STEP (default; no extra round trip), SAME_STEP (one extra reset
@@ -37,32 +35,15 @@ class BevyVectorEnv(VectorEnv):
 
     def __init__(
         self,
-        server_url: str | None = None,
+        remote: GameServer,
         *,
-        launch: Launch | None = None,
-        spec: Spec | None = None,
-        obs_type: str = "vector",
         render_mode: str | None = None,
-        options: Mapping[str, Any] | None = None,
         autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
-        timeout: float = DEFAULT_TIMEOUT,
-        restart_on_crash: bool = False,
-        token: str | None = None,
     ) -> None:
         self.render_mode = check_render_mode(render_mode, self.metadata)
         self.autoreset_mode = AutoresetMode(autoreset_mode)
         self.metadata = {**type(self).metadata, "autoreset_mode": self.autoreset_mode}
-        self._remote = RemoteGame(
-            server_url=server_url,
-            launch=launch,
-            spec=spec,
-            obs_type=obs_type,
-            options=options,
-            timeout=timeout,
-            restart_on_crash=restart_on_crash,
-            token=token,
-        )
-        remote = self._remote
+        self._remote = check_remote(remote)
         if remote.spec.arena_mode != "separate" or remote.spec.num_arenas != remote.num_agents:
             raise ValueError("BevyVectorEnv needs a server in separate arena mode (one agent each)")
         self.num_envs = remote.num_agents
@@ -71,10 +52,9 @@ class BevyVectorEnv(VectorEnv):
         self.observation_space = batch_space(self.single_observation_space, self.num_envs)
         self.action_space = batch_space(self.single_action_space, self.num_envs)
         self._autoreset = np.zeros(self.num_envs, dtype=bool)
-        self._reset_once = False
 
     @property
-    def remote(self) -> RemoteGame:
+    def remote(self) -> GameServer:
         """The server behind this environment."""
         return self._remote
 
@@ -105,9 +85,6 @@ class BevyVectorEnv(VectorEnv):
             self._autoreset[arenas] = False
             assert res_obs is not None
             return res_obs, {}
-        if seed is None and not self._reset_once:
-            seed = random_seed()
-        self._reset_once = True
         if seed is None or isinstance(seed, int):
             res = self._remote.reset(seed=seed, options=options or None)
         else:

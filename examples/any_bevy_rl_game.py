@@ -11,7 +11,7 @@ import argparse
 import numpy as np
 from gymnasium import spaces
 
-from bevy_gym import LEGACY_PORT, BevyParallelEnv, LegacyGame
+from bevy_gym import LEGACY_PORT, BevyParallelEnv, LegacyGame, make_remote
 
 ACTIONS = ("IDLE", "UP", "DOWN", "LEFT", "RIGHT")  # the game's own action strings
 
@@ -31,7 +31,7 @@ def make_env(url: str, num_agents: int = 2) -> BevyParallelEnv:
         encode_action=lambda action, agent_index: ACTIONS[int(action)],
     )
     # bevy_rl has no truncation: max_cycles is counted on the Python side.
-    return BevyParallelEnv(url, legacy=game, max_cycles=50)
+    return BevyParallelEnv(make_remote(url, legacy=game), max_cycles=50)
 
 
 def main() -> None:

@@ -1,19 +1,53 @@
-"""Shared fixtures: the stand-in bevy_rl server, helpers to start the real `bevy-dodge`, and a
-process census used to prove that no server outlives its environment."""
+"""Shared fixtures: the stand-in bevy_rl server, helpers to start the real `bevy-dodge`, a
+process census used to prove that no server outlives its environment, and the suite's tiers.
+
+Tiers: a test that starts a real game server is marked `server` (`make test-fast` deselects
+those); tests using the `dodge_binary` or `dodge_server` fixtures are marked automatically, and
+a test NOT marked `server` that launches a game server fails, so a new server test cannot slip
+into the fast tier unnoticed. `slow` (soak, learning) runs only with `-m slow`."""
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from bevy_gym.launcher import ServerProcess, find_binary
+from bevy_gym.launcher import BUILD_HINTS, ServerProcess, find_binary
 from tests.standin_bevy_rl import StandInServer
 
 REPO = Path(__file__).resolve().parent.parent
+SERVER_FIXTURES = {"dodge_binary", "dodge_server"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark `server` every test that asks for a real server through a fixture."""
+    for item in items:
+        if SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.server)
+
+
+@pytest.fixture(autouse=True)
+def _only_server_tests_launch_game_servers(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fail a test that launches a game server (bevy-dodge, ...) without the `server` mark."""
+    if request.node.get_closest_marker("server"):
+        return
+    popen = subprocess.Popen
+
+    def guarded(args: Any, *rest: Any, **kwargs: Any) -> subprocess.Popen:
+        program = args[0] if isinstance(args, (list, tuple)) else str(args).split()[0]
+        if Path(str(program)).name in BUILD_HINTS:
+            pytest.fail(f"{request.node.nodeid} starts {program} but is not marked `server`")
+        return popen(args, *rest, **kwargs)
+
+    monkeypatch.setattr(subprocess, "Popen", guarded)
 
 
 @pytest.fixture
@@ -36,6 +70,19 @@ def dodge_server(dodge_binary: str) -> Iterator[ServerProcess]:
     server = ServerProcess(dodge_binary, ["--agents", "4", "--arena-mode", "separate"])
     yield server
     server.close()
+
+
+def run_example(script: str, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run examples/`script` as a user would; fails the test (quoting stderr) if it fails."""
+    out = subprocess.run(
+        [sys.executable, f"examples/{script}", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert out.returncode == 0, out.stderr
+    return out
 
 
 def alive(pid: int) -> bool:

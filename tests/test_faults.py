@@ -26,13 +26,14 @@ pytestmark = pytest.mark.usefixtures("dodge_binary")
 def test_killed_server_raises_within_the_timeout_naming_url_and_status():
     env = DodgeEnv(timeout=5.0)
     env.reset(seed=0)
+    url = env.remote.process.url
     os.kill(env.remote.process.pid, signal.SIGKILL)
     started = time.monotonic()
     with pytest.raises(ServerDiedError) as caught:
         env.step(0)
     assert time.monotonic() - started < 5.0
     message = str(caught.value)
-    assert env.remote.process is None or env.remote.process.url in message or "127.0.0.1" in message
+    assert caught.value.url == url and url in message, message
     assert "status -9" in message, message
     assert caught.value.returncode == -9
     env.close()
@@ -75,7 +76,7 @@ def test_hung_server_times_out_instead_of_hanging():
         env.close()
 
 
-def test_thirty_two_servers_at_once_get_distinct_ports_even_with_7878_taken():
+def test_thirty_two_servers_at_once_get_distinct_ports_even_with_7878_taken(dodge_binary):
     blocker = socket.socket()
     blocker.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
@@ -83,10 +84,9 @@ def test_thirty_two_servers_at_once_get_distinct_ports_even_with_7878_taken():
         blocker.listen()
     except OSError:
         pass  # already taken by someone else: the point holds either way
-    binary = DodgeEnv().remote._binary
     try:
         with ThreadPoolExecutor(max_workers=32) as pool:
-            servers = list(pool.map(lambda _: ServerProcess(binary), range(32)))
+            servers = list(pool.map(lambda _: ServerProcess(dodge_binary), range(32)))
         try:
             urls = {s.url for s in servers}
             assert len(urls) == 32
@@ -106,8 +106,10 @@ def test_thirty_two_servers_at_once_get_distinct_ports_even_with_7878_taken():
 def test_discrete_action_outside_its_space_raises_before_sending(bad):
     env = DodgeEnv()
     env.reset(seed=0)
+    state = env.remote.connect().state()
     with pytest.raises(ValueError, match=r"agent_0.*Discrete\(5\)"):
         env.step(bad)
+    assert env.remote.connect().state() == state, "the bad step reached the server"
     _, reward, *_ = env.step(0)
     assert reward > 0, "the env still works afterwards"
     env.close()
@@ -118,8 +120,10 @@ def test_continuous_action_outside_its_space_raises(bad):
     env = DodgeParallelEnv(num_agents=2, action_space="continuous")
     env.reset(seed=0)
     actions = {"agent_0": np.zeros(3, np.float32), "agent_1": np.asarray(bad, np.float32)}
+    state = env.remote.connect().state()
     with pytest.raises(ValueError, match=r"agent_1.*Box"):
         env.step(actions)
+    assert env.remote.connect().state() == state, "the bad step reached the server"
     env.close()
 
 
@@ -154,8 +158,8 @@ def test_three_seeds_give_identical_hashes_in_two_processes(arena_mode):
     assert len(set(hashes.values())) == 3, "different seeds must differ"
 
 
-def test_two_clients_on_one_server_are_served_in_order_never_interleaved():
-    server = ServerProcess(DodgeEnv().remote._binary, ["--max-episode-steps", "0"])
+def test_two_clients_on_one_server_are_served_in_order_never_interleaved(dodge_binary):
+    server = ServerProcess(dodge_binary, ["--max-episode-steps", "0"])
     try:
         # No throw within the run (60 s > 600 steps of 1/15 s), so no hit ends the episode early.
         Client(server.url, timeout=10).reset(options={"projectile_spawn_interval": 60})
@@ -183,17 +187,15 @@ def test_two_clients_on_one_server_are_served_in_order_never_interleaved():
         server.close()
 
 
-def test_remote_exposure_requires_a_token_on_every_request():
+def test_remote_exposure_requires_a_token_on_every_request(dodge_binary):
     token = "0123456789abcdef-token"
     refused = subprocess.run(
-        [DodgeEnv().remote._binary, "--host", "0.0.0.0", "--port", "0"],
+        [dodge_binary, "--host", "0.0.0.0", "--port", "0"],
         capture_output=True,
         timeout=10,
     )
     assert refused.returncode != 0 and b"--allow-remote" in refused.stderr
-    server = ServerProcess(
-        DodgeEnv().remote._binary, ["--host", "0.0.0.0", "--allow-remote", "--token", token]
-    )
+    server = ServerProcess(dodge_binary, ["--host", "0.0.0.0", "--allow-remote", "--token", token])
     try:
         port = server.url.rsplit(":", 1)[1]
         url = f"http://127.0.0.1:{port}"

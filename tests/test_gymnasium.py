@@ -14,11 +14,12 @@ from gymnasium.vector import AutoresetMode
 
 import bevy_gym  # noqa: F401  (registers the ids)
 from bevy_gym.envs.dodge import DodgeEnv
-from tests.conftest import REPO
+from tests.conftest import REPO, children_named
 
 pytestmark = pytest.mark.server
 
 ID = "bevy_gym/Dodge-v0"
+UP = 1
 
 
 @pytest.mark.parametrize("action_space", ["discrete", "continuous"])
@@ -75,6 +76,29 @@ def test_seeds_reproduce_and_differ():
     env.close()
 
 
+def test_first_unseeded_reset_draws_a_seed_and_later_ones_continue_the_stream():
+    def episode(env, seed=None):
+        trace = [env.reset(seed=seed)[0]]
+        for _ in range(40):  # the reset frame has no projectiles yet: the seed shows later
+            trace.append(env.step(0)[0])
+        return np.stack(trace)
+
+    envs = [DodgeEnv(level=2) for _ in range(4)]
+    try:
+        # Two fresh servers reset without a seed: each draws its own, so they differ.
+        assert not np.array_equal(episode(envs[0]), episode(envs[1]))
+        # After a seeded episode, an unseeded reset continues that seed's stream: the same on
+        # two servers, and not a replay of the seeded episode.
+        firsts = [episode(env, seed=11) for env in envs[2:]]
+        seconds = [episode(env) for env in envs[2:]]
+        np.testing.assert_array_equal(firsts[0], firsts[1])
+        np.testing.assert_array_equal(seconds[0], seconds[1])
+        assert not np.array_equal(firsts[0], seconds[0])
+    finally:
+        for env in envs:
+            env.close()
+
+
 def test_render_is_the_agents_top_down_rgb_frame():
     for grayscale in (False, True):
         env = gym.make(ID, render_mode="rgb_array", image_size=64, grayscale=grayscale)
@@ -102,24 +126,25 @@ def run_until_done(env, actions, limit=2000):
 
 
 def test_make_vec_is_one_server_with_next_step_autoreset():
+    before = set(children_named("bevy-dodge"))
     envs = gym.make_vec(ID, num_envs=4, max_episode_steps=20)
     assert envs.metadata["autoreset_mode"] == AutoresetMode.NEXT_STEP
     assert envs.num_envs == 4 and envs.observation_space.shape == (4, 72)
-    obs, infos = envs.reset(seed=0)
-    assert obs.shape == (4, 72) and infos == {}
-    assert envs.observation_space.contains(obs)
-    actions = np.zeros(4, dtype=np.int64)
+    reset_obs, infos = envs.reset(seed=0)
+    assert reset_obs.shape == (4, 72) and infos == {}
+    assert envs.observation_space.contains(reset_obs)
+    assert set(children_named("bevy-dodge")) - before == {envs.unwrapped.remote.process.pid}
+    actions = np.full(4, UP)  # walking away from the start, so a reset observation stands out
     (obs1, rew1, term1, trunc1, _), (obs2, rew2, term2, trunc2, _) = run_until_done(envs, actions)
     done = term1 | trunc1
+    assert rew1.dtype == np.float64 and term1.dtype == np.bool_
     # Next-step autoreset: the finished arenas come back reset, with reward 0 and no flags...
     assert (rew2[done] == 0).all() and not (term2[done] | trunc2[done]).any()
-    # ...and their observation is a reset observation, the same as a fresh seeded reset gives.
-    assert rew1.dtype == np.float64 and term1.dtype == np.bool_
-    assert envs.unwrapped.remote.process is not None  # one server for all arenas
+    # ...and their observation is a reset observation, the same as a fresh seeded reset gives
+    # (a reset frame has no projectiles yet: only the start position shows).
+    assert not np.array_equal(obs1[done], reset_obs[done])
+    np.testing.assert_array_equal(obs2[done], reset_obs[done])
     envs.close()
-
-
-UP = 1
 
 
 def test_vector_autoreset_resets_only_the_finished_arena():

@@ -5,11 +5,15 @@ that say what to do (missing binary, early exit)."""
 from __future__ import annotations
 
 import gc
+import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
+import time
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -18,10 +22,9 @@ import bevy_gym
 from bevy_gym import BinaryNotFoundError, ServerDiedError, ServerProcess, ServerStartError
 from bevy_gym.client import Client
 from bevy_gym.envs import dodge_v0
-from bevy_gym.launcher import find_binary
-from tests.conftest import REPO, alive, children_named, wait_dead
-
-pytestmark = pytest.mark.server
+from bevy_gym.launcher import find_binary, option_flags, print_spec
+from bevy_gym.protocol import Spec
+from tests.conftest import REPO, alive, children_named, run_example, wait_dead
 
 
 def test_sixteen_environments_at_once_get_sixteen_servers(dodge_binary):
@@ -110,10 +113,13 @@ def test_missing_binary_names_the_build_command(monkeypatch, tmp_path):
 
 
 def test_binary_is_found_in_the_interpreter_scripts_dir_first(monkeypatch, tmp_path, dodge_binary):
-    link = tmp_path / "bevy-dodge"
-    link.symlink_to(dodge_binary)
-    monkeypatch.setattr("sysconfig.get_path", lambda name: str(tmp_path))
-    assert find_binary("bevy-dodge") == str(link)
+    scripts, on_path = tmp_path / "scripts", tmp_path / "on_path"
+    for folder in (scripts, on_path):  # a bevy-dodge in both places: the order decides
+        folder.mkdir()
+        (folder / "bevy-dodge").symlink_to(dodge_binary)
+    monkeypatch.setenv("PATH", str(on_path))
+    monkeypatch.setattr("sysconfig.get_path", lambda name: str(scripts))
+    assert find_binary("bevy-dodge") == str(scripts / "bevy-dodge")
 
 
 def test_server_that_exits_early_is_quoted(dodge_binary):
@@ -144,14 +150,64 @@ def test_import_registers_everything():
 
 
 def test_quickstart_example_runs(dodge_binary):
-    import subprocess
-
-    out = subprocess.run(
-        [sys.executable, "examples/dodge_quickstart.py", "--steps", "30"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert out.returncode == 0, out.stderr
+    out = run_example("dodge_quickstart.py", "--steps", "30")
     assert "pettingzoo: state (288,)" in out.stdout
+
+
+def test_start_timeout_bounds_the_whole_start(tmp_path):
+    """A server that prints its URL late and then never accepts must fail within one
+    start_timeout, not one for the URL plus another for the first connection."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))  # bound, never listening: connections are refused
+    port = listener.getsockname()[1]
+    timeout = 2.0
+    fake = tmp_path / "late-server"
+    fake.write_text(
+        f"#!{sys.executable}\n"
+        "import time\n"
+        f"time.sleep({0.6 * timeout})\n"
+        f"print('http://127.0.0.1:{port}', flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    fake.chmod(0o755)
+    started = time.monotonic()
+    try:
+        with pytest.raises(ServerStartError, match="accepted no connection within 2 s"):
+            ServerProcess(str(fake), start_timeout=timeout)
+    finally:
+        listener.close()
+    assert time.monotonic() - started < timeout + 0.5
+
+
+def test_transport_latency_example_runs(dodge_binary):
+    out = run_example("transport_latency.py", "--calls", "20", "--rounds", "1")
+    assert "bevy_gym Transport" in out.stdout and "http.client.HTTPConnection" in out.stdout
+
+
+def test_option_flags_follow_the_plugins_naming():
+    flags = option_flags({"image_size": 64, "grayscale": True, "action_space": "continuous"})
+    assert flags == ("--image-size=64", "--grayscale=true", "--action-space=continuous")
+    with pytest.raises(TypeError, match="'bad'"):
+        option_flags({"bad": [1, 2]})
+
+
+def test_print_spec_is_the_spec_the_server_publishes(dodge_binary):
+    args = ("--agents=3", "--level=2", "--action-space=continuous", "--image-size=48")
+    printed = print_spec(dodge_binary, args)
+    with ServerProcess(dodge_binary, args) as server:
+        served = json.loads(urllib.request.urlopen(f"{server.url}/spec", timeout=10).read())
+    assert printed == served
+    schema = Spec.from_json(printed).option_schema
+    # Ranges come from the game's one declaration, not from a copy in Python.
+    assert schema["image_size"]["minimum"] == 32 and schema["image_size"]["maximum"] == 512
+    assert schema["level"]["default"] == 1
+    assert schema["action_repeat"]["type"] == "integer"
+
+
+def test_bad_settings_fail_at_construction_with_the_games_reason(dodge_binary):
+    started = children_named("bevy-dodge")
+    with pytest.raises(ValueError, match=r"--level.*not an integer in 1\.\.=2"):
+        dodge_v0.parallel_env(level=3)
+    with pytest.raises(ValueError, match="at most 512 MiB"):
+        dodge_v0.parallel_env(num_agents=4096, image_size=512)
+    assert children_named("bevy-dodge") == started  # nothing was left running

@@ -5,8 +5,6 @@ transport's failure modes (refused, timed out, dropped idle connection)."""
 from __future__ import annotations
 
 import socket
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -17,13 +15,15 @@ from bevy_gym import (
     BevyParallelEnv,
     Client,
     LegacyGame,
+    LegacyServer,
     ProtocolError,
     ServerRefusedError,
     ServerTimeoutError,
+    make_remote,
 )
 from bevy_gym.transport import Transport
 from examples.any_bevy_rl_game import ACTIONS, make_env
-from tests.conftest import REPO
+from tests.conftest import run_example
 
 
 def walker(num_agents: int = 2, **kwargs) -> LegacyGame:
@@ -43,7 +43,7 @@ def test_no_spec_on_legacy_server(standin):
 
 def test_without_a_legacy_description_the_error_says_what_to_do(standin):
     with pytest.raises(ProtocolError, match="LegacyGame") as info:
-        BevyParallelEnv(standin.url, obs_type="vector")
+        BevyParallelEnv(make_remote(standin.url))
     assert standin.url in str(info.value)
 
 
@@ -51,7 +51,7 @@ def test_replies_are_text_plain_json_and_lag_one_step(standin):
     transport = Transport(standin.url)
     resp = transport.request("GET", "/reset")
     assert resp.content_type == "text/plain"
-    assert bytes(resp.body) == b'[{"is_terminated":false,"reward":0.0},' * 1 + (
+    assert bytes(resp.body) == b'[{"is_terminated":false,"reward":0.0},' + (
         b'{"is_terminated":false,"reward":0.0}]'
     )
     client = Client(transport=transport)
@@ -65,7 +65,7 @@ def test_replies_are_text_plain_json_and_lag_one_step(standin):
 
 
 def test_parallel_env_passes_the_lag_through_and_reads_state(standin):
-    env = BevyParallelEnv(standin.url, legacy=walker())
+    env = BevyParallelEnv(make_remote(standin.url, legacy=walker()))
     obs, infos = env.reset()
     np.testing.assert_array_equal(obs["agent_0"], [0.0, 0.0])
     np.testing.assert_array_equal(obs["agent_1"], [1.0, 0.0])
@@ -82,7 +82,7 @@ def test_parallel_env_passes_the_lag_through_and_reads_state(standin):
 
 
 def test_termination_removes_agents_and_dead_agents_send_null(standin):
-    env = BevyParallelEnv(standin.url, legacy=walker())
+    env = BevyParallelEnv(make_remote(standin.url, legacy=walker()))
     env.reset()
     for _ in range(8):  # agent_0 walks right out of the radius; agent_1 idles
         env.step({a: 4 if a == "agent_0" else 0 for a in env.agents})
@@ -94,7 +94,7 @@ def test_termination_removes_agents_and_dead_agents_send_null(standin):
 
 
 def test_max_cycles_is_counted_client_side_for_legacy_servers(standin):
-    env = BevyParallelEnv(standin.url, legacy=walker(), max_cycles=3)
+    env = BevyParallelEnv(make_remote(standin.url, legacy=walker()), max_cycles=3)
     env.reset()
     for step in range(3):
         _, _, _, trunc, _ = env.step({a: 0 for a in env.agents})
@@ -110,7 +110,7 @@ def test_continuous_actions_are_sent_as_json_array_strings(standin):
         action_space=spaces.Box(-1, 1, (2,), np.float32),
         observe=lambda state: [a["location"] for a in state["agents"]],
     )
-    env = BevyParallelEnv(standin.url, legacy=game)
+    env = BevyParallelEnv(make_remote(standin.url, legacy=game))
     env.reset()
     obs, *_ = env.step({"agent_0": np.array([0.5, -0.25], np.float32), "agent_1": None})
     np.testing.assert_allclose(obs["agent_0"], [0.5, -0.25])
@@ -123,7 +123,7 @@ def test_single_agent_gym_env_on_legacy_server():
 
     server = StandInServer(num_agents=1).start()
     try:
-        env = BevyEnv(server.url, legacy=walker(1))
+        env = BevyEnv(make_remote(server.url, legacy=walker(1)))
         obs, info = env.reset(seed=3)
         obs, reward, terminated, truncated, info = env.step(1)
         np.testing.assert_array_equal(obs, [0.0, 1.0])
@@ -170,15 +170,15 @@ def test_empty_4xx_bodies_are_reported(standin):
 def test_visual_observations_png(standin):
     image = Client(standin.url).visual_observations()
     assert image.shape == (16, 32, 4) and image.dtype == np.uint8
-    env = BevyParallelEnv(standin.url, legacy=walker(), render_mode="rgb_array")
+    env = BevyParallelEnv(make_remote(standin.url, legacy=walker()), render_mode="rgb_array")
     env.reset()
     frame = env.render()
     assert frame.shape == (16, 32, 3)
     env.close()
 
 
-def test_state_before_anything_and_state_space(standin):
-    env = BevyParallelEnv(standin.url, legacy=walker())
+def test_state_is_every_agents_observation_in_agent_order(standin):
+    env = BevyParallelEnv(make_remote(standin.url, legacy=walker()))
     env.reset()
     assert env.state().tolist() == [0.0, 0.0, 1.0, 0.0]
     assert env.state_space.shape == (4,)
@@ -219,14 +219,7 @@ def test_reconnects_once_after_a_dropped_idle_connection(standin):
 
 
 def test_example_script_runs_against_the_standin(standin):
-    out = subprocess.run(
-        [sys.executable, "examples/any_bevy_rl_game.py", "--url", standin.url, "--steps", "5"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert out.returncode == 0, out.stderr
+    out = run_example("any_bevy_rl_game.py", "--url", standin.url, "--steps", "5", timeout=60)
     assert "returns:" in out.stdout
 
 
@@ -235,3 +228,13 @@ def test_example_builds_a_working_env(standin):
     obs, _ = env.reset()
     assert set(obs) == {"agent_0", "agent_1"}
     env.close()
+
+
+def test_env_classes_take_a_ready_remote_and_say_how_to_build_one(standin):
+    with pytest.raises(TypeError, match="make_remote"):
+        BevyParallelEnv(standin.url)  # the old constructor shape
+    for wrong in ({"obs_type": "pixels"}, {"restart_on_crash": True}, {"options": {"a": 1}}):
+        with pytest.raises(ValueError, match="legacy bevy_rl servers"):
+            make_remote(standin.url, legacy=walker(), **wrong)
+    remote = make_remote(standin.url, legacy=walker())
+    assert isinstance(remote, LegacyServer) and remote.noop_actions().tolist() == [None, None]

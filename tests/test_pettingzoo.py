@@ -77,8 +77,7 @@ def test_multi_step_determinism_same_seed_identical_different_seed_differs():
         # Reseeding the same env reproduces it too (the server's streams restart).
         assert same(first, rollout(env_a, seed=123, steps=200))
         other = rollout(env_b, seed=124, steps=200)
-        assert not same(first[0], other[0]) or not same(first, other)
-        assert not same(first, other)
+        assert not same(first, other), "a different seed must give a different episode"
     finally:
         env_a.close()
         env_b.close()

@@ -45,19 +45,14 @@ class DodgeEnv(BevyEnv):
             obs_type=obs_type,
             level=level,
             max_episode_steps=max_episode_steps,
-            render_mode=render_mode,
             image_size=image_size,
             grayscale=grayscale,
             action_repeat=action_repeat,
             server_url=server_url,
             binary=binary,
         )
-        super().__init__(
-            **self.config.remote_kwargs(),
-            timeout=timeout,
-            restart_on_crash=restart_on_crash,
-            token=token,
-        )
+        remote = self.config.remote(timeout=timeout, restart_on_crash=restart_on_crash, token=token)
+        super().__init__(remote, render_mode=render_mode)
 
 
 def make_env(**kwargs: Any) -> DodgeEnv:
@@ -99,17 +94,11 @@ class DodgeVectorEnv(BevyVectorEnv):
             obs_type=obs_type,
             level=level,
             max_episode_steps=max_episode_steps,
-            render_mode=render_mode,
             image_size=image_size,
             grayscale=grayscale,
             action_repeat=action_repeat,
             server_url=server_url,
             binary=binary,
         )
-        super().__init__(
-            **self.config.remote_kwargs(),
-            autoreset_mode=autoreset_mode,
-            timeout=timeout,
-            restart_on_crash=restart_on_crash,
-            token=token,
-        )
+        remote = self.config.remote(timeout=timeout, restart_on_crash=restart_on_crash, token=token)
+        super().__init__(remote, render_mode=render_mode, autoreset_mode=autoreset_mode)

@@ -50,19 +50,14 @@ class DodgeParallelEnv(BevyParallelEnv):
             obs_type=obs_type,
             level=level,
             max_episode_steps=max_cycles,
-            render_mode=render_mode,
             image_size=image_size,
             grayscale=grayscale,
             action_repeat=action_repeat,
             server_url=server_url,
             binary=binary,
         )
-        super().__init__(
-            **self.config.remote_kwargs(),
-            timeout=timeout,
-            restart_on_crash=restart_on_crash,
-            token=token,
-        )
+        remote = self.config.remote(timeout=timeout, restart_on_crash=restart_on_crash, token=token)
+        super().__init__(remote, render_mode=render_mode)
 
 
 def parallel_env(**kwargs: Any) -> DodgeParallelEnv:

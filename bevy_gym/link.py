@@ -1,0 +1,106 @@
+"""Where one game server comes from and the one connection to it: launched by us on first use
+(`Launch`) or already running at a URL, its process, its client, pickling and closing. Knows
+nothing about what is said over the connection (see game_server.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bevy_gym.client import Client
+from bevy_gym.launcher import DEFAULT_START_TIMEOUT, ServerProcess, find_binary
+from bevy_gym.transport import DEFAULT_TIMEOUT, Transport
+
+__all__ = ["Launch", "ServerLink"]
+
+
+@dataclass(frozen=True)
+class Launch:
+    """How to start a server: the binary's name (or explicit path) and the game's CLI flags."""
+
+    name: str
+    args: tuple[str, ...] = ()
+    binary: str | None = None
+    start_timeout: float = DEFAULT_START_TIMEOUT  # seconds for the whole start
+
+
+class ServerLink:
+    """One server, launched on first use from `launch` or reached at `server_url`.
+
+    `timeout` (seconds) bounds every request; `token` is sent with every request (servers run
+    with --token). Pickle-safe: a copy keeps the settings but drops the process and socket, so it
+    launches its own server (or reconnects to `server_url`) on first use."""
+
+    def __init__(
+        self,
+        server_url: str | None = None,
+        *,
+        launch: Launch | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        token: str | None = None,
+    ) -> None:
+        if (server_url is None) == (launch is None):
+            raise ValueError("give exactly one of server_url (a running server) or launch")
+        self.server_url = server_url
+        self.launch = launch
+        self.timeout = timeout
+        self.token = token
+        # Resolve the binary now: a missing binary should fail at construction, not at reset.
+        self.binary = find_binary(launch.name, launch.binary) if launch else None
+        self._process: ServerProcess | None = None
+        self._client: Client | None = None
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        state["_process"] = None
+        state["_client"] = None
+        return state
+
+    @property
+    def launched(self) -> bool:
+        """Whether bevy_gym starts (and owns) the server, rather than connecting to a URL."""
+        return self.launch is not None
+
+    @property
+    def process(self) -> ServerProcess | None:
+        """The server process we launched, if any (None until first use and after close)."""
+        return self._process
+
+    def connect(self, on_open: Callable[[Client], None] | None = None) -> Client:
+        """The open client; on first call, launch or connect, then run `on_open(client)` (e.g.
+        a spec check). If anything fails, the connection and any launched server are closed."""
+        if self._client is not None:
+            return self._client
+        if self.launch is not None:
+            assert self.binary is not None
+            self._process = ServerProcess(
+                self.binary, self.launch.args, start_timeout=self.launch.start_timeout
+            )
+            transport = Transport(
+                self._process.url,
+                timeout=self.timeout,
+                diagnose=self._process.diagnose,
+                token=self.token,
+            )
+        else:
+            assert self.server_url is not None
+            transport = Transport(self.server_url, timeout=self.timeout, token=self.token)
+        client = Client(transport=transport)
+        try:
+            if on_open is not None:
+                on_open(client)
+        except BaseException:
+            client.close()
+            self.close()
+            raise
+        self._client = client
+        return client
+
+    def close(self) -> None:
+        """Close the connection and stop the server if we launched it (idempotent)."""
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+        if self._process is not None:
+            self._process.close()
+            self._process = None
