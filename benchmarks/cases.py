@@ -126,8 +126,9 @@ class RawHttp:
         view = memoryview(self.buf)
         got = self.sock.recv_into(view)
         head_end = self.buf.find(b"\r\n\r\n", 0, got)
-        start = self.buf.find(b"Content-Length: ", 0, head_end) + 16
-        length = int(self.buf[start : self.buf.find(b"\r\n", start)])
+        head = bytes(self.buf[:head_end]).lower() + b"\r\n"  # header names are case-insensitive
+        start = head.find(b"content-length: ") + 16
+        length = int(head[start : head.find(b"\r\n", start)])
         while got < head_end + 4 + length:
             got += self.sock.recv_into(view[got:])
         return got

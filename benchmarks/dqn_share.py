@@ -98,6 +98,7 @@ def main() -> None:
         "--no-cuda",
     ]  # fmt: skip
     sys.argv = argv
+    sys.path.insert(0, str(DQN.parent))  # as `python algos/dqn.py` would: algos_utils is beside it
     with tempfile.TemporaryDirectory() as scratch:  # runs/ goes here, not into the repo
         os.chdir(scratch)
         out = sys.stdout

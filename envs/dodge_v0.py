@@ -24,16 +24,11 @@ other; `"separate"` gives each agent its own copy of the game, stepped together 
 `gymnasium.make_vec("bevy_gym/Dodge-v0", num_envs=N)` runs N games on one server).
 
 ### Observation space
-`obs_type="vector"`: 72 floats, agent-relative, scaled to about [-1, 1] and clipped there:
-
-| index | content |
-|---|---|
-| 0, 1 | own position x / 5, y / 4 (the play zone's half sizes) |
-| 2, 3 | own velocity vx, vy / 15 (full-sprint speed) |
-| 4 + 6k … 9 + 6k, k < 10 | k-th nearest projectile: dx, dy / 25, dz / 10, vx, vy, vz / 25 |
-| 64 + 2j, 65 + 2j, j < 4 | j-th nearest other live player (shared arena): dx / 10, dy / 8 |
-
-Offsets are from the player's centre; "nearest" is by 3-D distance; absent slots are zeros.
+`obs_type="vector"`: 72 floats, agent-relative, scaled to about [-1, 1] and clipped there: own
+position and velocity, the 10 nearest projectiles (offset and velocity) and the 4 nearest other
+players. The index-by-index table is in
+[docs/dodge.md](https://github.com/bevy-gym/bevy_gym/blob/main/docs/dodge.md#observation-vector-72-float32-in-1-1),
+the one place it is kept.
 
 `obs_type="pixels"`: the agent's top-down image, `image_size`² RGB (or one grayscale channel
 with `grayscale=True`), uint8.

@@ -30,7 +30,7 @@ fn trajectory(args: &[&str], seed: u64, steps: usize) -> Vec<String> {
             })
             .collect();
         e.step(actions, &done).unwrap();
-        let obs: Vec<u32> = e.observe().unwrap().iter().map(|v| v.to_bits()).collect();
+        let obs: Vec<u32> = e.observe().iter().map(|v| v.to_bits()).collect();
         let rewards: Vec<u32> = e.rewards().iter().map(|v| v.to_bits()).collect();
         out.push(format!(
             "{}|{obs:?}|{rewards:?}|{:?}|{:?}",

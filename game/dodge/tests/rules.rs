@@ -187,7 +187,7 @@ fn observations_stay_in_bounds_and_players_in_the_zone() {
             })
             .collect();
         e.step(actions, &[]).unwrap();
-        let obs = e.observe().unwrap();
+        let obs = e.observe();
         assert_eq!(obs.len(), 8 * 72);
         assert!(
             obs.iter()

@@ -33,6 +33,7 @@ pub struct Environment<G: GymGame> {
     spaces: Vec<AgentSpaces>,
     image: ImageSpec,
     observations: Vec<f32>,
+    observation_lens: Vec<usize>,
     pixels: Vec<u8>,
     _game: PhantomData<G>,
 }
@@ -60,6 +61,7 @@ impl<G: GymGame> Environment<G> {
                 width: 0,
             },
             observations: Vec::new(),
+            observation_lens: Vec::new(),
             pixels: Vec::new(),
             _game: PhantomData,
         };
@@ -272,6 +274,11 @@ impl<G: GymGame> Environment<G> {
             .map(|a| G::spaces(world, a))
             .collect();
         self.image = G::image(world);
+        self.observation_lens = self
+            .spaces
+            .iter()
+            .map(|s| s.observation.flat_len())
+            .collect();
     }
 
     fn check_arenas(&self, arenas: &[usize]) -> Result<Vec<usize>, EnvError> {
@@ -303,12 +310,15 @@ impl<G: GymGame> Environment<G> {
         &self.app.world().resource::<AgentIo>().truncated
     }
 
-    /// Every agent's vector observation, agent-major. Errors if agents' lengths differ.
-    pub fn observe(&mut self) -> Result<&[f32], EnvError> {
-        let len = self.uniform_observation_len()?;
-        self.observations.resize(len * self.layout.num_agents, 0.0);
+    /// Every agent's vector observation, agent-major, one slot of
+    /// [`observation_stride`](Self::observation_stride) floats each: an agent whose observation is
+    /// shorter than the longest has zeros after it in its slot.
+    pub fn observe(&mut self) -> &[f32] {
+        self.observations.clear();
+        self.observations
+            .resize(self.observation_stride() * self.layout.num_agents, 0.0);
         G::observe(self.app.world_mut(), &mut self.observations);
-        Ok(&self.observations)
+        &self.observations
     }
 
     /// The observations computed by the last [`observe`](Self::observe) call.
@@ -316,15 +326,14 @@ impl<G: GymGame> Environment<G> {
         &self.observations
     }
 
-    /// Length of every agent's flat vector observation.
-    pub fn uniform_observation_len(&self) -> Result<usize, EnvError> {
-        let len = self.spaces.first().map_or(0, |s| s.observation.flat_len());
-        if self.spaces.iter().any(|s| s.observation.flat_len() != len) {
-            return Err(EnvError::InvalidQuery(
-                "agents' observation lengths differ; expected obs=none or the JSON routes".into(),
-            ));
-        }
-        Ok(len)
+    /// Floats per agent slot in [`observe`](Self::observe): the longest agent's observation.
+    pub fn observation_stride(&self) -> usize {
+        self.observation_lens.iter().copied().max().unwrap_or(0)
+    }
+
+    /// Each agent's flat observation length (its observation space's size).
+    pub fn observation_lens(&self) -> &[usize] {
+        &self.observation_lens
     }
 
     /// Every agent's image, agent-major, H×W×C `u8` each.

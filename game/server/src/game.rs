@@ -55,7 +55,9 @@ pub trait GymGame: Send + Sync + 'static {
     /// streams are already reseeded or continued by the plugin.
     fn reset_arenas(world: &mut World, arenas: &[usize]);
 
-    /// Writes every agent's vector observation into `out` (agent-major, `num_agents × len`).
+    /// Writes every agent's vector observation into `out`: agent-major slots of
+    /// `out.len() / num_agents` floats (the longest agent's observation length), agent `i`'s at
+    /// the start of slot `i`; `out` is zeroed beforehand, so shorter observations stay padded.
     fn observe(world: &mut World, out: &mut [f32]);
 
     /// Draws every agent's image into `out` (agent-major, H×W×C each, `u8`).

@@ -161,6 +161,9 @@ impl Listener {
                 builder
                     .max_buf_size(MAX_HEAD_BYTES)
                     .keep_alive(!full)
+                    // bevy_rl's server sent none, and every byte of a reply head is parsed by
+                    // the client on every step.
+                    .auto_date_header(false)
                     // Idle keep-alive connections wait without a deadline (bevy_rl's clients
                     // never close theirs); hyper's header timeout would also time them out.
                     .header_read_timeout(None);

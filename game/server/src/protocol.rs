@@ -209,13 +209,22 @@ pub fn parse_payload(payload: &str) -> Result<Vec<Option<String>>, EnvError> {
     Ok(parsed.into_iter().map(|a| a.action).collect())
 }
 
+/// Every agent's vector observation in slots of `stride` floats, agent `i`'s the first `lens[i]`.
+#[derive(Clone, Copy, Debug)]
+pub struct ObservationSlots<'a> {
+    pub values: &'a [f32],
+    pub stride: usize,
+    pub lens: &'a [usize],
+}
+
 /// The bevy_rl reply: `[{"is_terminated":…,"is_truncated":…,"reward":…}, …]`, keys sorted,
-/// rewards as f32 widened to f64; with `observations`, each agent's `"observation"` too.
+/// rewards as f32 widened to f64; with `observations`, each agent's `"observation"` too (as long
+/// as that agent's own observation).
 pub fn encode_json_results(
     rewards: &[f32],
     terminated: &[bool],
     truncated: &[bool],
-    observations: Option<(&[f32], usize)>,
+    observations: Option<ObservationSlots>,
 ) -> Vec<u8> {
     let mut out = Vec::with_capacity(64 * rewards.len() + 2);
     out.push(b'[');
@@ -227,9 +236,13 @@ pub fn encode_json_results(
         out.extend_from_slice(bool_text(terminated[agent]));
         out.extend_from_slice(b",\"is_truncated\":");
         out.extend_from_slice(bool_text(truncated[agent]));
-        if let Some((obs, len)) = observations {
+        if let Some(slots) = observations {
             out.extend_from_slice(b",\"observation\":[");
-            for (i, v) in obs[agent * len..(agent + 1) * len].iter().enumerate() {
+            let start = agent * slots.stride;
+            for (i, v) in slots.values[start..start + slots.lens[agent]]
+                .iter()
+                .enumerate()
+            {
                 if i > 0 {
                     out.push(b',');
                 }
@@ -353,10 +366,16 @@ mod tests {
              {\"is_terminated\":true,\"is_truncated\":false,\"reward\":0.10000000149011612},\
              {\"is_terminated\":false,\"is_truncated\":true,\"reward\":null}]"
         );
-        let with_obs = encode_json_results(&[4.0], &[false], &[false], Some((&[0.5, -0.25], 2)));
+        let slots = ObservationSlots {
+            values: &[0.5, -0.25, 1.0, 0.0],
+            stride: 2,
+            lens: &[2, 1],
+        };
+        let with_obs = encode_json_results(&[4.0, 1.0], &[false; 2], &[false; 2], Some(slots));
         assert_eq!(
             String::from_utf8(with_obs).unwrap(),
-            "[{\"is_terminated\":false,\"is_truncated\":false,\"observation\":[0.5,-0.25],\"reward\":4.0}]"
+            "[{\"is_terminated\":false,\"is_truncated\":false,\"observation\":[0.5,-0.25],\"reward\":4.0},\
+             {\"is_terminated\":false,\"is_truncated\":false,\"observation\":[1.0],\"reward\":1.0}]"
         );
     }
 

@@ -7,7 +7,7 @@ use crate::env::Environment;
 use crate::error::EnvError;
 use crate::game::GymGame;
 use crate::http::{Incoming, Reply, Request};
-use crate::protocol::{self, FrameObservations, ObsKind, Query};
+use crate::protocol::{self, FrameObservations, ObsKind, ObservationSlots, Query};
 use crate::raster::encode_tiled_png;
 
 const TEXT_PLAIN: &str = "text/plain";
@@ -110,18 +110,19 @@ fn reset_json<G: GymGame>(env: &mut Environment<G>, query: &Query) -> Result<Rep
 }
 
 fn json_results<G: GymGame>(env: &mut Environment<G>, with_obs: bool) -> Result<Reply, EnvError> {
-    let observation_len = if with_obs {
-        let len = env.uniform_observation_len()?;
-        env.observe()?;
-        Some(len)
-    } else {
-        None
-    };
+    if with_obs {
+        env.observe();
+    }
+    let observations = with_obs.then(|| ObservationSlots {
+        values: env.observed(),
+        stride: env.observation_stride(),
+        lens: env.observation_lens(),
+    });
     let body = protocol::encode_json_results(
         env.rewards(),
         env.terminated(),
         env.truncated(),
-        observation_len.map(|len| (env.observed(), len)),
+        observations,
     );
     Ok(Reply::ok(TEXT_PLAIN, body))
 }
@@ -131,7 +132,7 @@ fn frame<G: GymGame>(env: &mut Environment<G>, kind: ObsKind) -> Result<Reply, E
     match kind {
         ObsKind::None => {}
         ObsKind::Vector => {
-            env.observe()?;
+            env.observe();
         }
         ObsKind::Pixels => {
             env.render();

@@ -121,7 +121,7 @@ fn env(agents: usize, seed: u64) -> Environment<ReachTheNumber> {
 }
 
 fn greedy(e: &mut Environment<ReachTheNumber>) -> Vec<Option<String>> {
-    let obs = e.observe().unwrap().to_vec();
+    let obs = e.observe().to_vec();
     obs.iter()
         .map(|&o| {
             Some(
