@@ -1,4 +1,4 @@
-"""A server built on bevy_gym_server (such as bevy-dodge) as a `GameServer`: its /spec checked
+"""A server built on the bevy_gym_server plugin as a `GameServer`: its /spec checked
 against the spaces the environment promises, one binary /v1 round trip per step, seeds and
 partial resets, and restarting a launched server that crashed."""
 
@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -84,32 +85,43 @@ class BevyGymServer(GameServer):
         if mismatch:
             raise ProtocolError(client.url, f"the server's /spec disagrees: {mismatch}")
 
-    def noop_actions(self) -> np.ndarray:
-        """A valid action for every agent (zeros, clipped into the space)."""
-        space = self.action_space(0)
-        n = self.num_agents
-        if isinstance(space, spaces.Discrete):
-            return np.full(n, space.start, dtype=np.int32)
-        if isinstance(space, spaces.Box):
-            zero = np.clip(np.zeros(space.shape, np.float32), space.low, space.high)
-            return np.broadcast_to(zero, (n, *space.shape)).astype(np.float32)
-        raise TypeError(f"unsupported action space {space}")
+    def noop_actions(self) -> np.ndarray | list[Any]:
+        """A valid action for every agent (zeros, clipped into its space): one array when all
+        agents share an action space, else a list with one action per agent."""
+        if self._uniform_actions():
+            return _noop(self.action_space(0), self.num_agents)
+        return [_noop(space, 1)[0] for space in self.spec.action_spaces]
 
     def step(self, actions: Any, reset_arenas: Sequence[int] | None = None) -> StepResult:
         """Step every agent in one `POST /v1/step`; `actions` is an array (N, ...) or a list."""
         self.last_restart = None
-        space = self.action_space(0)
-        body = encode_actions(
-            check_actions(actions, space, self.spec.agent_ids), space, self.num_agents
-        )
+        body = self._encode(actions)
         try:
-            return self.connect().step_binary(
+            res = self.connect().step_binary(
                 body, obs=self.obs_type, reset=reset_arenas, obs_shape=self._obs_shape()
             )
         except ServerDiedError as exc:
             if not self.restart_on_crash:
                 raise
             return self._restart(exc)
+        return self._per_agent(res)
+
+    def _uniform_actions(self) -> bool:
+        first = self.spec.action_spaces[0]
+        return all(space == first for space in self.spec.action_spaces)
+
+    def _encode(self, actions: Any) -> bytes:
+        """The binary body: every agent's action checked against its own space, in agent order."""
+        ids = self.spec.agent_ids
+        if self._uniform_actions():  # the hot path: one vectorised check and one encoding
+            space = self.action_space(0)
+            return encode_actions(check_actions(actions, space, ids), space, self.num_agents)
+        if not isinstance(actions, (list, tuple, np.ndarray)) or len(actions) != len(ids):
+            raise ValueError(f"expected one action per agent ({len(ids)}); got {_short(actions)}")
+        return b"".join(
+            encode_actions(check_actions([action], space, [agent]), space, 1)
+            for agent, action, space in zip(ids, actions, self.spec.action_spaces, strict=True)
+        )
 
     def _restart(self, exc: ServerDiedError) -> StepResult:
         """Replace a dead server: a fresh one, reset; the interrupted step ends truncated."""
@@ -151,16 +163,19 @@ class BevyGymServer(GameServer):
         )
         if options and arenas is None:
             self._check_spec(client)  # options must not change the spaces promised to the env
-        return res
+        return self._per_agent(res)
 
-    def observe(self, kind: str = "vector") -> np.ndarray:
-        """Every agent's current observation of `kind` ("vector" or "pixels"), changing nothing."""
+    def observe(self, kind: str = "vector") -> np.ndarray | list[np.ndarray]:
+        """Every agent's current observation of `kind` ("vector" or "pixels"), changing nothing:
+        (N, ...), or a list of N arrays when agents' observation shapes differ."""
         pixel = self.spec.pixel_observation_space
         if kind == "pixels" and pixel is not None:
-            shape = pixel.shape
+            shape: tuple[int, ...] | None = pixel.shape
         else:
-            shape = self.spec.observation_spaces[0].shape
+            shape = self._vector_shape()
         res = self.connect().observe_binary(obs=kind, obs_shape=shape)
+        if kind != "pixels":
+            res = self._per_agent(res, "vector")
         assert res.observations is not None
         return res.observations
 
@@ -171,8 +186,39 @@ class BevyGymServer(GameServer):
             return self.observe("pixels")
         return self._png_frames()
 
-    def _obs_shape(self) -> tuple[int, ...]:
-        return tuple(self.observation_space(0).shape or ())
+    def _vector_shape(self) -> tuple[int, ...] | None:
+        """Every agent's vector observation shape, or None when agents' shapes differ."""
+        shapes = {tuple(space.shape or ()) for space in self.spec.observation_spaces}
+        return shapes.pop() if len(shapes) == 1 else None
+
+    def _obs_shape(self) -> tuple[int, ...] | None:
+        if self.obs_type == "pixels":
+            return tuple(self.observation_space(0).shape or ())
+        return self._vector_shape()
+
+    def _per_agent(self, res: StepResult, kind: str | None = None) -> StepResult:
+        """Agents with observations of different sizes share a frame in padded slots: cut each
+        agent's own observation out of its slot (a list of arrays, one per agent)."""
+        if (kind or self.obs_type) != "vector" or res.observations is None:
+            return res
+        if self._vector_shape() is not None:
+            return res
+        slots = res.observations
+        observations = [
+            slots[i, : int(np.prod(space.shape))].reshape(space.shape)
+            for i, space in enumerate(self.spec.observation_spaces)
+        ]
+        return replace(res, observations=observations)
+
+
+def _noop(space: spaces.Space, n: int) -> np.ndarray:
+    """`n` copies of the space's zero action (clipped into it)."""
+    if isinstance(space, spaces.Discrete):
+        return np.full(n, space.start, dtype=np.int32)
+    if isinstance(space, spaces.Box):
+        zero = np.clip(np.zeros(space.shape, np.float32), space.low, space.high)
+        return np.broadcast_to(zero, (n, *space.shape)).astype(np.float32)
+    raise TypeError(f"unsupported action space {space}")
 
 
 def _spec_mismatch(expected: Spec, actual: Spec, obs_type: str) -> str | None:

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import IO, Any
 
 __all__ = [
-    "BUILD_HINTS",
     "BinaryNotFoundError",
     "ServerProcess",
     "ServerStartError",
@@ -33,9 +32,6 @@ __all__ = [
 DEFAULT_START_TIMEOUT = 60.0  # seconds; a cold start of a Bevy app is well under this
 STOP_GRACE = 2.0  # seconds between SIGTERM and SIGKILL
 STDERR_TAIL = 2000  # characters of the server's stderr quoted in errors
-
-# How to build each known server binary, quoted when it cannot be found.
-BUILD_HINTS = {"bevy-dodge": "`make install` (or `pip install ./game`)"}
 
 
 class BinaryNotFoundError(FileNotFoundError):
@@ -66,7 +62,9 @@ def find_binary(name: str, explicit: str | os.PathLike | None = None) -> str:
     if found:
         return found
     looked.append("$PATH")
-    hint = BUILD_HINTS.get(name, "the game's install command")
+    from bevy_gym.registration import install_hint  # the registry says how each game installs
+
+    hint = install_hint(name)
     raise BinaryNotFoundError(
         f"server binary {name!r} not found (looked in {', '.join(looked)}). "
         f"Build and install it with {hint}, or pass its path explicitly."
@@ -97,7 +95,7 @@ def _print_spec_text(binary: str, _mtime: int, args: tuple[str, ...], timeout: f
     if done.returncode != 0:
         lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
         # clap puts its reason on the first line ("error: invalid value …"); a game's start
-        # failure is its last line ("dodge: invalid start settings: …").
+        # failure is its last line ("<game>: invalid start settings: …").
         reason = next((x for x in lines if x.startswith("error:")), lines[-1] if lines else "")
         raise ValueError(
             f"{Path(binary).name} refuses these settings: {reason.removeprefix('error: ')}"

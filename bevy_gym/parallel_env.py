@@ -3,7 +3,7 @@ to PettingZoo's dicts, removes done agents from `agents`, and offers render() an
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -25,12 +25,15 @@ def check_render_mode(render_mode: str | None, metadata: Mapping[str, Any]) -> s
     raise ValueError(f"render_mode must be one of {metadata['render_modes']}, got {render_mode!r}")
 
 
-def state_space_of(space: spaces.Space, num_agents: int) -> spaces.Box | None:
-    """The global state: every agent's vector observation, concatenated in agent order."""
-    if not isinstance(space, spaces.Box):
+def state_space_of(observation_spaces: Sequence[spaces.Space]) -> spaces.Box | None:
+    """The global state: every agent's vector observation, flattened and concatenated in agent
+    order (agents' observations may differ in size)."""
+    if not all(isinstance(space, spaces.Box) for space in observation_spaces):
         return None
-    size = int(np.prod(space.shape)) * num_agents
-    return spaces.Box(float(space.low.min()), float(space.high.max()), (size,), space.dtype)
+    size = sum(int(np.prod(space.shape)) for space in observation_spaces)
+    low = min(float(space.low.min()) for space in observation_spaces)
+    high = max(float(space.high.max()) for space in observation_spaces)
+    return spaces.Box(low, high, (size,), observation_spaces[0].dtype)
 
 
 class BevyParallelEnv(ParallelEnv):
@@ -39,7 +42,7 @@ class BevyParallelEnv(ParallelEnv):
     `remote` is the server (`bevy_gym.make_remote(...)`; for an original bevy_rl game,
     `make_remote(url, legacy=LegacyGame(...))`). `max_cycles`, if given, truncates every agent
     after that many steps, counted here: for servers that do not truncate (bevy_rl); bevy_gym
-    servers are configured to truncate themselves (dodge's `max_cycles`)."""
+    servers truncate themselves (their `max_episode_steps` option)."""
 
     metadata: dict[str, Any] = {
         "render_modes": ["rgb_array"],
@@ -66,7 +69,7 @@ class BevyParallelEnv(ParallelEnv):
         self._action_spaces = {
             a: remote.action_space(i) for i, a in enumerate(self.possible_agents)
         }
-        self.state_space = state_space_of(remote.spec.observation_spaces[0], remote.num_agents)
+        self.state_space = state_space_of(remote.spec.observation_spaces)
         self.max_cycles = max_cycles
         self._cycles = 0
         self._noop: np.ndarray | None = None  # the no-op batch, filled in per step
@@ -144,7 +147,7 @@ class BevyParallelEnv(ParallelEnv):
 
     def state(self) -> np.ndarray:
         """Every agent's vector observation, concatenated in agent order (see `state_space`)."""
-        return self._remote.observe("vector").reshape(-1).copy()
+        return np.concatenate([np.ravel(o) for o in self._remote.observe("vector")])
 
     def render(self) -> np.ndarray | None:
         """Every agent's top-down RGB frame side by side: (H, W·N, 3) uint8."""

@@ -99,12 +99,13 @@ class Spec:
 class StepResult:
     """Every agent's outcome of one step or reset, in agent order.
 
-    `rewards` float32 (N,), `terminated`/`truncated` bool (N,), `observations` (N, ...) or None."""
+    `rewards` float32 (N,), `terminated`/`truncated` bool (N,), `observations` (N, ...), a list of
+    N arrays when agents' observation shapes differ, or None."""
 
     rewards: np.ndarray
     terminated: np.ndarray
     truncated: np.ndarray
-    observations: np.ndarray | None = None
+    observations: np.ndarray | list[np.ndarray] | None = None
 
     @property
     def done(self) -> np.ndarray:

@@ -1,64 +1,148 @@
-"""Registration of bevy_gym's games with Gymnasium and PettingZoo, and the short names used by
-training scripts (`--env dodge`)."""
+"""The registry of games, as data: each env module (`bevy_gym.envs.<game>_v<k>`, or a third
+party's module named by a `bevy_gym.envs` entry point) describes its game with a `Game` and
+calls `register_game`, which registers it with Gymnasium (one id per variant) and PettingZoo.
+Nothing here names a game; `resolve` maps short names (`--env dodge`) to ids."""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
 from typing import Any
 
 import gymnasium
 
-__all__ = ["GAMES", "make_parallel", "register_envs", "resolve"]
+__all__ = [
+    "Game",
+    "GymVariant",
+    "games",
+    "install_hint",
+    "register_envs",
+    "register_game",
+    "resolve",
+]
 
-# Short name -> (Gymnasium id, PettingZoo id). Entry points are strings so imports stay lazy.
-GAMES: dict[str, tuple[str, str]] = {"dodge": ("bevy_gym/Dodge-v0", "bevy_gym/dodge-v0")}
-DODGE_MAX_STEPS = 1000
+ENV_MODULE = re.compile(r"^[a-z][a-z0-9_]*_v\d+$")  # PettingZoo's module naming: <game>_v0
+ENTRY_POINT_GROUP = "bevy_gym.envs"  # third-party games: a module that calls register_game
 
 
-def register_envs() -> None:
-    """Register every game with Gymnasium and (pettingzoo >= 1.27) PettingZoo; idempotent."""
-    gym_id, pz_id = GAMES["dodge"]
-    if gym_id not in gymnasium.registry:
-        gymnasium.register(
-            id=gym_id,
-            entry_point="bevy_gym.envs.dodge:make_env",
-            vector_entry_point="bevy_gym.envs.dodge:DodgeVectorEnv",
-            max_episode_steps=DODGE_MAX_STEPS,
-        )
+@dataclass(frozen=True)
+class GymVariant:
+    """One Gymnasium id of a game: the keyword arguments it fixes (so scripts that take only an
+    id reach every variant), its action kind and any short names (`tag-evader`)."""
+
+    id: str
+    kwargs: Mapping[str, Any] = field(default_factory=dict)
+    action: str = "discrete"  # "discrete" or "continuous": what `resolve(..., action=)` picks
+    aliases: tuple[str, ...] = ()
+    entry_point: str = "bevy_gym.make:gym_entry_point"
+    vector_entry_point: str = "bevy_gym.make:vector_entry_point"
+
+
+@dataclass(frozen=True)
+class Game:
+    """A registered game: its short name, server binary, PettingZoo id and entry points, and
+    its Gymnasium variants (the first of each action kind is what `--env <name>` selects)."""
+
+    name: str
+    binary: str
+    pettingzoo_id: str
+    parallel_entry_point: str
+    aec_entry_point: str
+    variants: tuple[GymVariant, ...]
+    max_episode_steps: int
+    install: str = "the game's install command"  # quoted when the binary cannot be found
+
+    def variant(self, action: str | None = None) -> GymVariant:
+        """The first variant, or the first whose actions are `action`."""
+        for variant in self.variants:
+            if action is None or variant.action == action:
+                return variant
+        kinds = sorted({v.action for v in self.variants})
+        raise ValueError(f"{self.name} has no {action} variant; its variants act {kinds}")
+
+
+_GAMES: dict[str, Game] = {}
+
+
+def register_game(game: Game) -> None:
+    """Register `game` with Gymnasium and (pettingzoo >= 1.27) PettingZoo; idempotent."""
+    _GAMES[game.name] = game
+    for variant in game.variants:
+        if variant.id not in gymnasium.registry:
+            gymnasium.register(
+                id=variant.id,
+                entry_point=variant.entry_point,
+                vector_entry_point=variant.vector_entry_point,
+                max_episode_steps=game.max_episode_steps,
+                kwargs={"binary": game.binary, **variant.kwargs},
+            )
     try:  # PettingZoo's registry is new in 1.27; older releases use the module API only.
         from pettingzoo.env_registry import registration as pz_registry
     except ImportError:
         return
-    if pz_id not in pz_registry.parallel_registry:
-        pz_registry.register(
-            "parallel",
-            pz_id,
-            entry_point="bevy_gym.envs.dodge_v0:parallel_env",
-            max_cycles=DODGE_MAX_STEPS,
-        )
-    if pz_id not in pz_registry.aec_registry:
-        pz_registry.register(
-            "aec", pz_id, entry_point="bevy_gym.envs.dodge_v0:env", max_cycles=DODGE_MAX_STEPS
-        )
+    for kind, registry, entry in (
+        ("parallel", pz_registry.parallel_registry, game.parallel_entry_point),
+        ("aec", pz_registry.aec_registry, game.aec_entry_point),
+    ):
+        if game.pettingzoo_id not in registry:
+            pz_registry.register(
+                kind, game.pettingzoo_id, entry_point=entry, max_cycles=game.max_episode_steps
+            )
 
 
-def resolve(name: str, api: str = "gymnasium") -> str:
-    """Map a short name (`dodge`) or a registered id to the id for `api` ("gymnasium" or
-    "pettingzoo"): `resolve("dodge")` is "bevy_gym/Dodge-v0"."""
-    if api not in ("gymnasium", "pettingzoo"):
-        raise ValueError(f"api must be 'gymnasium' or 'pettingzoo', got {api!r}")
-    column = 0 if api == "gymnasium" else 1
-    key = name.strip()
-    if key.lower() in GAMES:
-        return GAMES[key.lower()][column]
-    for ids in GAMES.values():
-        if key in ids or key.lower() in (i.lower() for i in ids):
-            return ids[column]
-    known = ", ".join(sorted(GAMES))
+def register_envs() -> None:
+    """Import every env module, which registers its game: `bevy_gym.envs.<game>_v<k>` and the
+    modules of `bevy_gym.envs` entry points (games installed by other packages)."""
+    import bevy_gym.envs as envs
+
+    for module in pkgutil.iter_modules(envs.__path__):
+        if ENV_MODULE.match(module.name):
+            importlib.import_module(f"{envs.__name__}.{module.name}")
+    for entry in entry_points(group=ENTRY_POINT_GROUP):
+        entry.load()
+
+
+def install_hint(binary: str) -> str:
+    """How to install the registered game whose server is `binary` (a generic phrase if none)."""
+    for game in _GAMES.values():
+        if game.binary == binary:
+            return game.install
+    return "the game's install command"
+
+
+def games() -> list[Game]:
+    """Every registered game, by name."""
+    return [_GAMES[name] for name in sorted(_GAMES)]
+
+
+def game_of(name: str) -> Game:
+    """The game a short name, alias or id belongs to."""
+    key = name.strip().lower()
+    for game in _GAMES.values():
+        ids = {game.name, game.pettingzoo_id.lower()}
+        for variant in game.variants:
+            ids |= {variant.id.lower(), *variant.aliases}
+        if key in ids:
+            return game
+    known = ", ".join(sorted(_GAMES))
     raise ValueError(f"unknown game {name!r}; known short names: {known}")
 
 
-def make_parallel(name: str, **kwargs: Any) -> Any:
-    """`pettingzoo.make("parallel", ...)` for a short name or id, e.g. `make_parallel("dodge")`."""
-    from pettingzoo.env_registry.registration import make
-
-    return make("parallel", resolve(name, "pettingzoo"), **kwargs)
+def resolve(name: str, api: str = "gymnasium", action: str | None = None) -> str:
+    """The id for `api` ("gymnasium" or "pettingzoo") of a short name, alias or id:
+    `resolve("dodge")` is "bevy_gym/Dodge-v0", `resolve("dodge", action="continuous")`
+    "bevy_gym/DodgeContinuous-v0". An id or alias naming one variant is returned as it is."""
+    if api not in ("gymnasium", "pettingzoo"):
+        raise ValueError(f"api must be 'gymnasium' or 'pettingzoo', got {api!r}")
+    game = game_of(name)
+    if api == "pettingzoo":
+        return game.pettingzoo_id
+    key = name.strip().lower()
+    for variant in game.variants:
+        if key in (variant.id.lower(), *variant.aliases):
+            return variant.id
+    return game.variant(action).id

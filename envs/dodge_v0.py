@@ -3,7 +3,8 @@
 | Import             | `from bevy_gym.envs import dodge_v0`                                  |
 |--------------------|-----------------------------------------------------------------------|
 | PettingZoo id      | `bevy_gym/dodge-v0` (parallel and AEC)                                |
-| Gymnasium id       | `bevy_gym/Dodge-v0` (one agent; `make_vec` for N arenas)              |
+| Gymnasium ids      | `bevy_gym/Dodge-v0` (one agent; `make_vec` for N arenas), and one id   |
+|                    | per variant: `Dodge[Continuous][Pixels][Hard]-v0` (see below)         |
 | Actions            | Discrete(5) or Box(-1, 1, (3,), float32)                              |
 | Parallel API       | Yes                                                                   |
 | Manual control     | No                                                                    |
@@ -82,10 +83,56 @@ gymnasium.make_vec("bevy_gym/Dodge-v0", num_envs=8, ...)  # same keywords, one s
 Seeds go through `reset(seed=...)`. `render()` returns each agent's frame side by side (H × W·N ×
 3); `state()` returns every agent's vector observation concatenated (`state_space`).
 
+### Gymnasium ids
+Scripts that take only an env id reach every variant: `bevy_gym/Dodge-v0` (discrete, vector,
+level 1), with `Continuous` for `action_space="continuous"`, `Pixels` for `obs_type="pixels"` and
+`Hard` for `level=2`, in that order: e.g. `bevy_gym/DodgeContinuousHard-v0` is what
+`python algos/sac_continuous.py --env dodge` trains, and CleanRL's
+`--env-id bevy_gym:bevy_gym/DodgeContinuous-v0` works unmodified.
+
 ### Version history
 - v0: initial release.
 """
 
-from bevy_gym.envs.dodge.parallel import env, parallel_env, raw_env
+from itertools import product
 
-__all__ = ["env", "parallel_env", "raw_env"]
+from bevy_gym.envs.dodge.parallel import env, parallel_env, raw_env
+from bevy_gym.registration import Game, GymVariant, register_game
+
+__all__ = ["GAME", "env", "parallel_env", "raw_env"]
+
+
+def _variants() -> tuple[GymVariant, ...]:
+    variants = []
+    for continuous, pixels, hard in product((False, True), repeat=3):
+        name = "Dodge" + "Continuous" * continuous + "Pixels" * pixels + "Hard" * hard
+        kwargs = {
+            **({"action_space": "continuous"} if continuous else {}),
+            **({"obs_type": "pixels"} if pixels else {}),
+            **({"level": 2} if hard else {}),
+        }
+        action = "continuous" if continuous else "discrete"
+        variants.append(
+            GymVariant(
+                f"bevy_gym/{name}-v0",
+                kwargs,
+                action,
+                # Dodge's own classes, so help() on an env lists its keyword arguments.
+                entry_point="bevy_gym.envs.dodge:make_env",
+                vector_entry_point="bevy_gym.envs.dodge:DodgeVectorEnv",
+            )
+        )
+    return tuple(variants)
+
+
+GAME = Game(
+    name="dodge",
+    binary="bevy-dodge",
+    pettingzoo_id="bevy_gym/dodge-v0",
+    parallel_entry_point="bevy_gym.envs.dodge_v0:parallel_env",
+    aec_entry_point="bevy_gym.envs.dodge_v0:env",
+    variants=_variants(),
+    max_episode_steps=1000,
+    install="`make install` (or `pip install ./game`)",
+)
+register_game(GAME)

@@ -18,7 +18,8 @@ from typing import Any
 
 import pytest
 
-from bevy_gym.launcher import BUILD_HINTS, ServerProcess, find_binary
+from bevy_gym.launcher import ServerProcess, find_binary
+from bevy_gym.registration import games
 from tests.standin_bevy_rl import StandInServer
 
 REPO = Path(__file__).resolve().parent.parent
@@ -43,7 +44,7 @@ def _only_server_tests_launch_game_servers(
 
     def guarded(args: Any, *rest: Any, **kwargs: Any) -> subprocess.Popen:
         program = args[0] if isinstance(args, (list, tuple)) else str(args).split()[0]
-        if Path(str(program)).name in BUILD_HINTS:
+        if Path(str(program)).name in {game.binary for game in games()}:
             pytest.fail(f"{request.node.nodeid} starts {program} but is not marked `server`")
         return popen(args, *rest, **kwargs)
 

@@ -20,7 +20,7 @@ STEPS = 250  # long enough for hits (about 100 steps with random actions) and tr
 
 def twin(binary: str, env) -> tuple[ServerProcess, Client]:
     """A second server started with the environment's own flags, read through JSON."""
-    proc = ServerProcess(binary, list(env.config.cli_args()))
+    proc = ServerProcess(binary, list(env.config.settings().cli_args()))
     return proc, Client(proc.url)
 
 

@@ -1,5 +1,6 @@
 """Dodge's configuration: keyword arguments → one frozen DodgeConfig → the server's CLI flags and
-runtime options, and the `GameServer` the environment classes are built on. Option ranges and
+runtime options, and the `GameServer` the environment classes are built on (through the generic
+`bevy_gym.GameSettings`). Option ranges and
 defaults are declared once, in the game (`game/dodge/src/config.rs`): the spaces come from the
 binary's own `--print-spec`, so a bad value fails at construction with the server's reason."""
 
@@ -9,16 +10,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from bevy_gym.game_server import GameServer
-from bevy_gym.launcher import option_flags
-from bevy_gym.link import Launch
-from bevy_gym.remote import make_remote
+from bevy_gym.settings import GameSettings
 from bevy_gym.transport import DEFAULT_TIMEOUT
 
 __all__ = ["ACTION_NAMES", "BINARY", "DodgeConfig"]
 
 BINARY = "bevy-dodge"  # the server binary, built and installed by `make install`
 ACTION_NAMES = ("IDLE", "UP", "DOWN", "LEFT", "RIGHT")  # Discrete(5), in index order
-OBS_TYPES = ("vector", "pixels")
 
 
 @dataclass(frozen=True)
@@ -35,12 +33,7 @@ class DodgeConfig:
     grayscale: bool = False
     action_repeat: int = 4  # simulation ticks per step
     server_url: str | None = None  # a running server instead of launching one
-    binary: str | None = None  # explicit path to bevy-dodge (else scripts dir, then PATH)
-
-    def __post_init__(self) -> None:
-        # The game checks its own options (see the module docstring); obs_type is ours alone.
-        if self.obs_type not in OBS_TYPES:
-            raise ValueError(f"obs_type must be one of {OBS_TYPES}, got {self.obs_type!r}")
+    binary: str | None = None  # bevy-dodge's path (default: the venv's scripts dir, then PATH)
 
     def options(self) -> dict[str, Any]:
         """The runtime options (`/reset?options=`) that put a server in this configuration."""
@@ -53,12 +46,15 @@ class DodgeConfig:
             "max_episode_steps": self.max_episode_steps,
         }
 
-    def cli_args(self) -> tuple[str, ...]:
-        """The `bevy-dodge` flags that start a server in this configuration."""
-        return (
-            f"--agents={self.num_agents}",
-            f"--arena-mode={self.arena_mode}",
-            *option_flags(self.options()),
+    def settings(self) -> GameSettings:
+        """The generic server settings these stand for."""
+        return GameSettings(
+            binary=None if self.server_url else (self.binary or BINARY),
+            server_url=self.server_url,
+            num_agents=self.num_agents,
+            arena_mode=self.arena_mode,
+            obs_type=self.obs_type,
+            options=self.options(),
         )
 
     def remote(
@@ -68,16 +64,9 @@ class DodgeConfig:
         restart_on_crash: bool = False,
         token: str | None = None,
     ) -> GameServer:
-        """The server in this configuration: launched with `cli_args()` on first use (its spec
-        read from `bevy-dodge --print-spec`), or `server_url`, put into this configuration
-        through reset options and its spec read from it now."""
-        launched = self.server_url is None
-        return make_remote(
-            self.server_url,
-            launch=Launch(BINARY, self.cli_args(), binary=self.binary) if launched else None,
-            obs_type=self.obs_type,
-            options=None if launched else self.options(),
-            timeout=timeout,
-            restart_on_crash=restart_on_crash,
-            token=token,
+        """The server in this configuration (see `GameSettings.remote`): launched on first use,
+        its spec read from `bevy-dodge --print-spec`; or `server_url`, configured through reset
+        options, its spec read from it now."""
+        return self.settings().remote(
+            timeout=timeout, restart_on_crash=restart_on_crash, token=token
         )

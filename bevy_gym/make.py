@@ -1,0 +1,150 @@
+"""Any bevy_gym server as an environment, without writing a class: `make` (Gymnasium, one
+agent), `make_vec` (Gymnasium vector env, N arenas of one server) and `make_parallel`
+(PettingZoo), from a registered id, a game binary or a running server's URL. Everything about
+the game (agents, spaces, options) is read from its spec."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gymnasium.vector import AutoresetMode
+
+from bevy_gym.gym_env import BevyEnv
+from bevy_gym.parallel_env import BevyParallelEnv
+from bevy_gym.settings import GameSettings
+from bevy_gym.transport import DEFAULT_TIMEOUT
+from bevy_gym.vector_env import BevyVectorEnv
+
+__all__ = ["gym_entry_point", "make", "make_parallel", "make_vec", "vector_entry_point"]
+
+
+def make(
+    env_id: str | None = None,
+    *,
+    binary: str | None = None,
+    url: str | None = None,
+    obs_type: str = "vector",
+    render_mode: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    restart_on_crash: bool = False,
+    token: str | None = None,
+    **options: Any,
+) -> Any:
+    """A Gymnasium Env: `make("bevy_gym/Dodge-v0")` (a registered id, through `gymnasium.make`),
+    `make(binary="path/to/my-game", level=2)` (launches a one-agent server) or
+    `make(url="http://127.0.0.1:PORT")` (a running one-agent server). `options` are the game's
+    (and the server's, e.g. `max_episode_steps`) options by their `/spec` names."""
+    if env_id is not None:
+        import gymnasium
+
+        from bevy_gym.registration import resolve
+
+        return gymnasium.make(resolve(env_id), render_mode=render_mode, **options)
+    settings = GameSettings(
+        binary, url, num_agents=1 if binary else None, obs_type=obs_type, options=options
+    )
+    remote = settings.remote(timeout=timeout, restart_on_crash=restart_on_crash, token=token)
+    return BevyEnv(remote, render_mode=render_mode)
+
+
+def make_vec(
+    env_id: str | None = None,
+    *,
+    num_envs: int = 1,
+    binary: str | None = None,
+    url: str | None = None,
+    obs_type: str = "vector",
+    render_mode: str | None = None,
+    autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
+    timeout: float = DEFAULT_TIMEOUT,
+    restart_on_crash: bool = False,
+    token: str | None = None,
+    **options: Any,
+) -> Any:
+    """A Gymnasium VectorEnv of `num_envs` arenas of ONE server, stepped in one request: from a
+    registered id (through `gymnasium.make_vec`), a game binary or a running server (which must
+    run in separate arena mode with `num_envs` agents)."""
+    if env_id is not None:
+        import gymnasium
+
+        from bevy_gym.registration import resolve
+
+        return gymnasium.make_vec(
+            resolve(env_id),
+            num_envs=num_envs,
+            vectorization_mode="vector_entry_point",
+            render_mode=render_mode,
+            autoreset_mode=autoreset_mode,
+            **options,
+        )
+    settings = GameSettings(
+        binary, url, num_agents=num_envs, arena_mode="separate", obs_type=obs_type, options=options
+    )
+    remote = settings.remote(timeout=timeout, restart_on_crash=restart_on_crash, token=token)
+    return BevyVectorEnv(remote, render_mode=render_mode, autoreset_mode=autoreset_mode)
+
+
+def make_parallel(
+    env_id: str | None = None,
+    *,
+    binary: str | None = None,
+    url: str | None = None,
+    num_agents: int | None = None,
+    arena_mode: str | None = None,
+    obs_type: str = "vector",
+    render_mode: str | None = None,
+    max_cycles: int | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    restart_on_crash: bool = False,
+    token: str | None = None,
+    **options: Any,
+) -> Any:
+    """A PettingZoo ParallelEnv: `make_parallel("dodge", num_agents=4)` (a registered game, by
+    short name or id), `make_parallel(binary="path/to/my-game", **options)` or
+    `make_parallel(url="http://127.0.0.1:PORT")`. `max_cycles` is the server's
+    `max_episode_steps` (it truncates every agent after that many steps)."""
+    if env_id is not None:
+        from pettingzoo.env_registry.registration import make as pz_make
+
+        from bevy_gym.registration import resolve
+
+        given = {"num_agents": num_agents, "arena_mode": arena_mode, "max_cycles": max_cycles}
+        kwargs = {k: v for k, v in given.items() if v is not None}
+        return pz_make(
+            "parallel",
+            resolve(env_id, "pettingzoo"),
+            obs_type=obs_type,
+            render_mode=render_mode,
+            **kwargs,
+            **options,
+        )
+    if max_cycles is not None:
+        options = {**options, "max_episode_steps": max_cycles}
+    settings = GameSettings(
+        binary,
+        url,
+        num_agents=num_agents,
+        arena_mode=arena_mode,
+        obs_type=obs_type,
+        options=options,
+    )
+    remote = settings.remote(timeout=timeout, restart_on_crash=restart_on_crash, token=token)
+    env = BevyParallelEnv(remote, render_mode=render_mode)
+    env.metadata = {**env.metadata, "name": remote.spec.game}
+    return env
+
+
+def gym_entry_point(**kwargs: Any) -> BevyEnv:
+    """`gymnasium.make`'s entry point for a registered game: gymnasium.make consumes
+    `max_episode_steps` for its TimeLimit wrapper, so the server's own limit is switched off and
+    any limit the user asks for, longer or shorter, is honoured."""
+    kwargs.setdefault("max_episode_steps", 0)
+    return make(**kwargs)
+
+
+gym_entry_point.metadata = BevyEnv.metadata  # type: ignore[attr-defined]  # read by gymnasium
+
+
+def vector_entry_point(**kwargs: Any) -> BevyVectorEnv:
+    """`gymnasium.make_vec`'s entry point for a registered game."""
+    return make_vec(**kwargs)
