@@ -1,15 +1,35 @@
 # The documented path and the tested path are the same: the README and .ci/run both call these.
-PYTHON ?= python
+# Every target works from a fresh clone with no environment activated: the first one that needs
+# Python creates $(VENV) and installs into it (again only when a Python or Rust source changes).
+# To use another environment: `make test VENV=/path/to/venv`.
+VENV ?= .venv
+BOOTSTRAP_PYTHON ?= python3
+PYTHON := $(VENV)/bin/python
 CARGO ?= cargo
+# The game servers, each a pip-installable crate that puts its binary on the venv's PATH.
+GAMES := ./game ./game/tag
+INSTALLED := $(VENV)/.bevy_gym-installed
+SOURCES := pyproject.toml $(shell find game -path '*/target' -prune -o \( -name '*.rs' -o \
+	-name Cargo.toml -o -name Cargo.lock -o -name pyproject.toml \) -print 2>/dev/null)
 
-.PHONY: install test test-rust test-python test-fast bench lint headless format
+.PHONY: install train test test-rust test-python test-fast bench lint headless format
 
-## Install bevy_gym (editable, with training and dev extras) and build bevy-dodge into the active environment.
-install:
-	$(PYTHON) -m pip install -e ".[train,dev]" ./game
+## Create $(VENV) if missing, then install bevy_gym (editable, with training and dev extras) and
+## build every game server (bevy-dodge, bevy-tag) into it.
+install: $(INSTALLED)
 
-## Every test: the game's cargo tests, then the Python tests against the real server.
-test: test-rust test-python
+$(INSTALLED): $(SOURCES)
+	test -x $(PYTHON) || $(BOOTSTRAP_PYTHON) -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --upgrade pip
+	$(PYTHON) -m pip install -e ".[train,dev]" $(GAMES)
+	touch $@
+
+## The main job: SAC on dodge (extra arguments: make train ARGS="--total-timesteps 3000").
+train: install
+	$(PYTHON) algos/sac_continuous.py --env dodge $(ARGS)
+
+## Every test: the games' cargo tests, then the Python tests against the real servers.
+test: install test-rust test-python
 
 test-rust:
 	cd game && $(CARGO) test --all-targets
@@ -17,21 +37,21 @@ test-rust:
 
 ## The Python suite's default tier: every test, against real servers, except those marked slow.
 ## `$(PYTHON) -m pytest -m slow` runs the slow tier (the million-step soak, learning runs).
-test-python:
+test-python: install
 	$(PYTHON) -m pytest -q
 
 ## The Python tests that start no game server (protocol, launcher errors, legacy stand-in): seconds.
 ## A test that starts one must be marked `server` (tests/conftest.py fails it otherwise).
-test-fast:
+test-fast: install
 	$(PYTHON) -m pytest -q -m "not server and not slow"
 
 ## Benchmarks (figures, not pass/fail; a few minutes): one markdown table of every row of
-## docs/performance.md, figures in benchmarks/results.json. Needs `make install` first.
-bench:
+## docs/performance.md, figures in benchmarks/results.json.
+bench: install
 	CARGO="$(CARGO)" $(PYTHON) benchmarks/run.py --json benchmarks/results.json
 
 ## Style gates: ruff, rustfmt, clippy; and the default build must stay headless.
-lint: headless
+lint: install headless
 	$(PYTHON) -m ruff check .
 	$(PYTHON) -m ruff format --check .
 	cd game && $(CARGO) fmt --all --check
@@ -43,6 +63,6 @@ headless:
 		echo "the default build must be headless (no wgpu, winit, alsa or udev)"; exit 1; \
 	else echo "headless: no wgpu, winit, alsa or udev in the dependency tree"; fi
 
-format:
+format: install
 	$(PYTHON) -m ruff format .
 	cd game && $(CARGO) fmt --all

@@ -57,6 +57,19 @@ def device_name(device: torch.device) -> str:
     return f"{device} ({torch.cuda.get_device_name(device)}, {backend})"
 
 
+def game_options(env_id: str, **wanted: Any) -> dict[str, Any]:
+    """The options among `wanted` (None: the game's default) that the game declares in its spec;
+    the others are dropped with a note (e.g. `--level` for a game without levels)."""
+    import bevy_gym
+
+    schema = bevy_gym.option_schema(env_id)
+    given = {key: value for key, value in wanted.items() if value is not None}
+    dropped = sorted(set(given) - set(schema))
+    if dropped:
+        print(f"{env_id} has no option {', '.join(dropped)}: ignored")
+    return {key: value for key, value in given.items() if key in schema}
+
+
 def select_device(args: ScriptArgs) -> torch.device:
     """CUDA or ROCm (which PyTorch exposes as cuda) when available and not `--no-cuda`, else the
     CPU; sets torch's CPU threads and prints the device."""

@@ -29,6 +29,7 @@ from algos_utils import (
     ReplayBuffer,
     evaluate,
     evaluate_checkpoint,
+    game_options,
     load_checkpoint,
     log_videos,
     seed_everything,
@@ -73,17 +74,17 @@ class Args:
 
     # Environment
     env: str = "dodge"
-    """the game: a bevy_gym short name or a Gymnasium id"""
+    """a bevy_gym short name (its continuous-action variant: tag = tag-evader) or a Gymnasium id"""
     level: int = 2
-    """the game's level (dodge: 1 or 2)"""
+    """the game's level (dodge: 1 or 2; ignored by games without levels)"""
     num_envs: int = 8
     """the number of parallel arenas (one server, one request per step)"""
     num_agents: int = 1
     """if > 1, the players of ONE shared arena, all acting with the same network"""
-    action_repeat: int = 4
-    """simulation ticks per step"""
-    max_episode_steps: int = 1000
-    """steps before truncation"""
+    action_repeat: int | None = None
+    """simulation ticks per step (default: the game's; dodge: 4)"""
+    max_episode_steps: int | None = None
+    """steps before truncation (default: the game's; dodge: 1000)"""
 
     # Algorithm specific arguments
     total_timesteps: int = 200_000
@@ -116,18 +117,24 @@ def make_env(args: Args, num_envs: int, **kwargs: Any) -> gym.vector.VectorEnv:
     """`num_envs` separate arenas of one server, or (`num_agents` > 1) one shared arena's players,
     with same-step autoreset: an arena that ends on step t is reset within step t and its last
     observation is `infos["final_obs"]` (Gymnasium 1.x)."""
-    game = dict(action_space="continuous", level=args.level, action_repeat=args.action_repeat)
+    env_id = bevy_gym.resolve(args.env, action="continuous")
+    game = game_options(env_id, level=args.level, action_repeat=args.action_repeat)
     if args.num_agents > 1:
         par = bevy_gym.make_parallel(
-            args.env, num_agents=args.num_agents, max_cycles=args.max_episode_steps, **game
+            args.env,
+            num_agents=args.num_agents,
+            max_cycles=args.max_episode_steps,
+            **game_options(env_id, action_space="continuous"),
+            **game,
         )
         return bevy_gym.SharedArenaVectorEnv(par)
+    limit = {} if args.max_episode_steps is None else {"max_episode_steps": args.max_episode_steps}
     envs = gym.make_vec(
-        bevy_gym.resolve(args.env),
+        env_id,
         num_envs=num_envs,
         vectorization_mode="vector_entry_point",
         autoreset_mode=AutoresetMode.SAME_STEP,
-        max_episode_steps=args.max_episode_steps,
+        **limit,
         **game,
         **kwargs,
     )

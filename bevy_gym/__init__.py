@@ -15,7 +15,15 @@ from bevy_gym.link import Launch, ServerLink
 from bevy_gym.make import make, make_parallel, make_vec
 from bevy_gym.parallel_env import BevyParallelEnv
 from bevy_gym.protocol import PROTOCOL_VERSION, Spec, StepResult
-from bevy_gym.registration import Game, GymVariant, games, register_envs, register_game, resolve
+from bevy_gym.registration import (
+    Game,
+    GymVariant,
+    games,
+    option_schema,
+    register_envs,
+    register_game,
+    resolve,
+)
 from bevy_gym.remote import make_remote
 from bevy_gym.settings import GameSettings
 from bevy_gym.shared_arena import SharedArenaVectorEnv
@@ -63,6 +71,7 @@ __all__ = [
     "make_parallel",
     "make_remote",
     "make_vec",
+    "option_schema",
     "register_envs",
     "register_game",
     "resolve",

@@ -72,8 +72,15 @@ class GameServer(ABC):
     def observation_space(self, index: int = 0) -> spaces.Space:
         """Agent `index`'s observation space for this obs_type."""
         if self.obs_type == "pixels":
-            assert self.spec.pixel_observation_space is not None, "the game has no pixels"
-            return self.spec.pixel_observation_space
+            pixels = self.spec.pixel_observation_space
+            if pixels is None or 0 in (pixels.shape or (0,)):
+                shape = "none" if pixels is None else "×".join(map(str, pixels.shape))
+                raise ValueError(
+                    f"obs_type='pixels', but {self.spec.game} draws no image (its pixel "
+                    f"observation is {shape}); expected a game whose GymGame::image is non-empty, "
+                    "or obs_type='vector'"
+                )
+            return pixels
         return self.spec.observation_spaces[index]
 
     def action_space(self, index: int = 0) -> spaces.Space:

@@ -126,9 +126,11 @@ def parse_results(doc: Any, num_agents: int | None = None) -> StepResult:
     )
     terminated = np.array([bool(d.get("is_terminated", False)) for d in doc], dtype=bool)
     truncated = np.array([bool(d.get("is_truncated", False)) for d in doc], dtype=bool)
-    observations = None
+    observations: np.ndarray | list[np.ndarray] | None = None
     if doc and "observation" in doc[0]:
-        observations = np.array([d["observation"] for d in doc], dtype=np.float32)
+        rows = [np.array(d["observation"], dtype=np.float32) for d in doc]
+        same_shape = len({row.shape for row in rows}) == 1
+        observations = np.stack(rows) if same_shape else rows  # agents' sizes may differ
     return StepResult(rewards, terminated, truncated, observations)
 
 

@@ -20,6 +20,7 @@ __all__ = [
     "GymVariant",
     "games",
     "install_hint",
+    "option_schema",
     "register_envs",
     "register_game",
     "resolve",
@@ -130,6 +131,18 @@ def game_of(name: str) -> Game:
             return game
     known = ", ".join(sorted(_GAMES))
     raise ValueError(f"unknown game {name!r}; known short names: {known}")
+
+
+def option_schema(name: str) -> dict[str, Any]:
+    """The options a registered game declares (JSON Schema by name), from its binary's spec
+    with the settings of the variant `name` resolves to (a game's bare defaults may not start)."""
+    from bevy_gym.launcher import find_binary, option_flags, print_spec
+
+    game = game_of(name)
+    variant = next(v for v in game.variants if v.id == resolve(name))
+    options = {k: v for k, v in variant.kwargs.items() if k != "obs_type"}
+    spec = print_spec(find_binary(game.binary), option_flags(options))
+    return dict(spec.get("option_schema", {}))
 
 
 def resolve(name: str, api: str = "gymnasium", action: str | None = None) -> str:

@@ -129,6 +129,26 @@ def test_dqn_shared_arena_trains_by_parameter_sharing(tmp_path: Path) -> None:
     assert all(math.isfinite(v) for v in logged["losses/td_loss"])
 
 
+SECOND_GAME = [  # (script, role, --env): the training lines of docs/make_your_game_trainable.md
+    ("sac_continuous", "evader", "tag-evader"),
+    ("dqn", "pursuer", "tag-pursuer"),
+    ("dqn", "pursuer", "tag"),
+]
+
+
+@pytest.mark.parametrize(("name", "role", "env"), SECOND_GAME)
+def test_scripts_train_the_second_game_in_the_role_whose_actions_they_handle(
+    name: str, role: str, env: str, tmp_path: Path
+) -> None:
+    proc = run_script(name, [*TINY, "--env", env], tmp_path)
+    # --env tag picks the role whose actions the script handles; dodge's --level is dropped.
+    assert f"bevy_gym/Tag{role.title()}-v0 has no option level: ignored" in proc.stdout
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    logged = scalars(run_dir)
+    assert logged["charts/episodic_length"], "no episode was logged"
+    assert all(math.isfinite(v) for v in logged[sorted(LOSSES[name])[0]])
+
+
 def test_replay_buffer_skips_invalid_slots_and_wraps() -> None:
     utils = load_algos_module("algos_utils")
     env = SimpleNamespace(
