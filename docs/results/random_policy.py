@@ -1,7 +1,9 @@
-"""The uniformly random policy's score on dodge, measured like the algos' evaluations: one
-episode per arena of one server, every episode run to its end (docs/results.md quotes this).
+"""The uniformly random policy's score on a registered game, measured like the algos'
+evaluations: one episode per arena of one server, every episode run to its end (docs/results.md
+quotes this).
 
-    python docs/results/random_policy.py --level 2 --action-space continuous --episodes 1000
+    python docs/results/random_policy.py --env dodge --action continuous --level 2 --episodes 1000
+    python docs/results/random_policy.py --env tag-pursuer --episodes 1000
 """
 
 import argparse
@@ -12,14 +14,13 @@ import numpy as np
 import bevy_gym
 
 
-def random_episodes(level: int, action_space: str, episodes: int, seed: int) -> np.ndarray:
+def random_episodes(env: str, action: str, options: dict, episodes: int, seed: int) -> np.ndarray:
     """Returns and lengths, shape (2, episodes), of uniformly random actions."""
     envs = gym.make_vec(
-        bevy_gym.resolve("dodge"),
+        bevy_gym.resolve(env, action=action),
         num_envs=episodes,
         vectorization_mode="vector_entry_point",
-        level=level,
-        action_space=action_space,
+        **options,
     )
     envs.reset(seed=seed)
     envs.action_space.seed(seed)
@@ -35,15 +36,17 @@ def random_episodes(level: int, action_space: str, episodes: int, seed: int) -> 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--level", type=int, default=2)
-    parser.add_argument("--action-space", default="continuous")
+    parser.add_argument("--env", default="dodge", help="a short name, alias or Gymnasium id")
+    parser.add_argument("--action", default=None, help="discrete or continuous (short names)")
+    parser.add_argument("--level", type=int, default=None, help="dodge's level")
     parser.add_argument("--episodes", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=10_001)  # the algos' evaluation seed
     args = parser.parse_args()
-    returns, lengths = random_episodes(args.level, args.action_space, args.episodes, args.seed)
+    options = {} if args.level is None else {"level": args.level}
+    returns, lengths = random_episodes(args.env, args.action, options, args.episodes, args.seed)
     sem = returns.std() / np.sqrt(len(returns))  # standard error of the mean return
     print(
-        f"random policy, level {args.level} {args.action_space}, {args.episodes} episodes: "
-        f"return {returns.mean():.1f} ± {returns.std():.1f} (standard error {sem:.1f}), "
-        f"length {lengths.mean():.1f} ± {lengths.std():.1f}"
+        f"random policy, {bevy_gym.resolve(args.env, action=args.action)} {options}, "
+        f"{args.episodes} episodes: return {returns.mean():.2f} ± {returns.std():.2f} "
+        f"(standard error {sem:.2f}), length {lengths.mean():.1f} ± {lengths.std():.1f}"
     )

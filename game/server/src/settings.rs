@@ -1,6 +1,6 @@
 //! Simulation settings: everything an [`Environment`](crate::Environment) is built from besides
 //! the game itself (agents, arenas, seed, ticks per step, truncation, start options), and the
-//! command-line flags that fill them. Serving settings live in [`serve`](crate::serve).
+//! command-line flags that fill them. Serving settings (`ServeArgs`) are not simulation settings.
 
 use bevy::prelude::Resource;
 use serde_json::{Map, Value};
