@@ -48,6 +48,9 @@ class BevyGymServer(GameServer):
         self.options = dict(options or {})
         self.restart_on_crash = restart_on_crash
         self._reset_before = False  # whether a full reset has set (or continued) the seed
+        self._layout_of: Spec | None = None  # the spec _cache_layout last read
+        self._same_actions = True
+        self._shared_shape: tuple[int, ...] | None = None
         if spec is None:
             self.connect()
 
@@ -107,8 +110,18 @@ class BevyGymServer(GameServer):
         return self._per_agent(res)
 
     def _uniform_actions(self) -> bool:
-        first = self.spec.action_spaces[0]
-        return all(space == first for space in self.spec.action_spaces)
+        # Comparing spaces costs microseconds (Box compares arrays): once per spec, not per step.
+        if self._layout_of is not self._spec:
+            self._cache_layout()
+        return self._same_actions
+
+    def _cache_layout(self) -> None:
+        spec = self.spec
+        first = spec.action_spaces[0]
+        self._same_actions = all(space == first for space in spec.action_spaces)
+        shapes = {tuple(space.shape or ()) for space in spec.observation_spaces}
+        self._shared_shape = next(iter(shapes)) if len(shapes) == 1 else None
+        self._layout_of = spec
 
     def _encode(self, actions: Any) -> bytes:
         """The binary body: every agent's action checked against its own space, in agent order."""
@@ -188,8 +201,9 @@ class BevyGymServer(GameServer):
 
     def _vector_shape(self) -> tuple[int, ...] | None:
         """Every agent's vector observation shape, or None when agents' shapes differ."""
-        shapes = {tuple(space.shape or ()) for space in self.spec.observation_spaces}
-        return shapes.pop() if len(shapes) == 1 else None
+        if self._layout_of is not self._spec:
+            self._cache_layout()
+        return self._shared_shape
 
     def _obs_shape(self) -> tuple[int, ...] | None:
         if self.obs_type == "pixels":
