@@ -136,6 +136,36 @@ fn bad_options_change_nothing() {
     assert_eq!(e.spec_json(), spec_before);
 }
 
+/// Images past the buffer cap are refused as a whole, and the game is left as it was (the
+/// options that would have applied with them included).
+#[test]
+fn image_buffers_past_the_cap_are_refused_and_change_nothing() {
+    let mut e = env(&["--agents", "4096", "--arena-mode", "separate"]);
+    let spec_before = e.spec_json().unwrap();
+    let err = e
+        .reset(ResetRequest {
+            options: Some(
+                json!({"image_size": 512, "level": 2})
+                    .as_object()
+                    .unwrap()
+                    .clone(),
+            ),
+            ..Default::default()
+        })
+        .unwrap_err();
+    assert_eq!(err.code(), "invalid_options");
+    assert!(err.to_string().contains("at most 512 MiB"), "{err}");
+    assert_eq!(e.spec_json().unwrap(), spec_before);
+    // 4,096 grayscale images of 256² take 256 MiB: accepted.
+    let fits = json!({"image_size": 256, "grayscale": true});
+    e.reset(ResetRequest {
+        options: Some(fits.as_object().unwrap().clone()),
+        ..Default::default()
+    })
+    .unwrap();
+    assert_eq!(e.image().height, 256);
+}
+
 #[test]
 fn options_change_spaces_and_images() {
     let mut e = env(&[]);
