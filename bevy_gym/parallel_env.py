@@ -72,7 +72,7 @@ class BevyParallelEnv(ParallelEnv):
         self.state_space = state_space_of(remote.spec.observation_spaces)
         self.max_cycles = max_cycles
         self._cycles = 0
-        self._noop: np.ndarray | None = None  # the no-op batch, filled in per step
+        self._noop: list[Any] | None = None  # the no-op batch, filled in per step
 
     # Spaces are built once: PettingZoo requires the same object on every call.
     def observation_space(self, agent: str) -> spaces.Space:
@@ -103,10 +103,10 @@ class BevyParallelEnv(ParallelEnv):
         """Step the live agents; the others send the remote's no-op (index 0, zeros or null)."""
         live = self.agents
         if self._noop is None:
-            self._noop = self._remote.noop_actions()
-        # A list, not the no-op array: assigning into an int array would silently truncate 2.5
-        # to 2 before the remote gets to check the actions.
-        batch = list(self._noop)
+            # A list, not the no-op array: assigning into an int array would silently truncate
+            # 2.5 to 2 before the remote gets to check the actions; copied per step, not rebuilt.
+            self._noop = list(self._remote.noop_actions())
+        batch = self._noop.copy()
         index = self._index
         for agent in live:
             action = actions.get(agent)
@@ -114,34 +114,38 @@ class BevyParallelEnv(ParallelEnv):
                 batch[index[agent]] = action
         res = self._remote.step(batch)
         assert res.observations is not None
-        if len(live) == len(self.possible_agents):
-            # Every agent is live (the usual case): agent order is array order, no gather needed.
-            terminated, truncated, rewards = res.terminated, res.truncated, res.rewards
-            observations = dict(zip(live, res.observations, strict=True))
-        else:
-            idx = [self._index[a] for a in live]
-            terminated, truncated, rewards = (
-                res.terminated[idx],
-                res.truncated[idx],
-                res.rewards[idx],
-            )
-            observations = {a: res.observations[i] for a, i in zip(live, idx, strict=True)}
+        terminations = res.terminated.tolist()  # Python bools
+        truncations = res.truncated.tolist()
+        rewards = res.rewards.tolist()  # Python floats
         if self.max_cycles is not None:
             self._cycles += 1
             if self._cycles >= self.max_cycles:
-                truncated = np.ones_like(truncated)
-        terminations = terminated.tolist()  # Python bools
-        truncations = truncated.tolist()
-        restart = self._remote.restart_info()
-        infos: dict[str, dict] = {a: dict(restart) for a in live}
-        self.agents = [
-            a for a, t, u in zip(live, terminations, truncations, strict=True) if not (t or u)
-        ]
+                truncations = [True] * len(truncations)
+        # The hot path of every PettingZoo step: zip(strict=True) and list(ndarray) each cost
+        # about a microsecond here (measured), against a ~45 µs round trip to stay within 2× of.
+        obs = res.observations
+        if len(live) == len(self.possible_agents):
+            # Every agent is live (the usual case): agent order is array order, no gather needed.
+            observations = {a: obs[i] for i, a in enumerate(live)}
+        else:
+            idx = [index[a] for a in live]
+            terminations = [terminations[i] for i in idx]
+            truncations = [truncations[i] for i in idx]
+            rewards = [rewards[i] for i in idx]
+            observations = {a: obs[i] for a, i in zip(live, idx, strict=False)}
+        restart = self._remote.last_restart
+        infos: dict[str, dict] = {
+            a: ({"server_restarted": restart} if restart else {}) for a in live
+        }
+        if True in terminations or True in truncations:
+            self.agents = [
+                a for a, t, u in zip(live, terminations, truncations, strict=False) if not (t or u)
+            ]
         return (
             observations,
-            dict(zip(live, rewards.tolist(), strict=True)),  # Python floats
-            dict(zip(live, terminations, strict=True)),
-            dict(zip(live, truncations, strict=True)),
+            dict(zip(live, rewards, strict=False)),
+            dict(zip(live, terminations, strict=False)),
+            dict(zip(live, truncations, strict=False)),
             infos,
         )
 
