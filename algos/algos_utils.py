@@ -1,6 +1,7 @@
 """Plumbing shared by the training scripts in algos/, as CleanRL shares `cleanrl_utils`: the replay
-buffer, deterministic evaluation with videos, device, logging and seeding set-up, and the
-checkpoint-evaluation entry. Networks, losses and training loops stay inline in each script.
+buffer, deterministic evaluation with videos, device, logging and seeding set-up, the
+checkpoint-evaluation entry and writing the policy file (its format: policy_export.py).
+Networks, losses and training loops stay inline in each script.
 
 The scripts import it as a sibling module (`python algos/dqn.py` puts algos/ on `sys.path`)."""
 
@@ -13,12 +14,15 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, NamedTuple, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
 
 import gymnasium as gym
 import numpy as np
 import torch
 from torch.utils.tensorboard import SummaryWriter
+
+if TYPE_CHECKING:  # imported where used, so this module also loads without algos/ on sys.path
+    from policy_export import PolicyNet
 
 VIDEO_SIZE = 192  # pixels per side of evaluation videos (a multiple of 16 for the mp4 encoder)
 VIDEO_FPS = 15  # frames per second of evaluation videos
@@ -41,6 +45,7 @@ class ScriptArgs(Protocol):
     wandb_entity: str | None
     capture_video: bool
     eval_checkpoint: str | None
+    export_policy: str | None
     eval_episodes: int
     env: str
     level: int
@@ -229,9 +234,30 @@ def evaluate_checkpoint(
     args: ScriptArgs, saved: ScriptArgs, make_env: MakeEnv, act: Policy, device: torch.device
 ) -> None:
     """Evaluate a loaded checkpoint's policy `act` with its training `saved` args and print the
-    summary; `--capture-video` writes the episodes to `videos/` beside the checkpoint."""
+    summary (nothing with `--eval-episodes 0`, e.g. to only export the policy file);
+    `--capture-video` writes the episodes to `videos/` beside the checkpoint."""
     assert args.eval_checkpoint is not None
+    if args.eval_episodes <= 0:
+        return
     checkpoint_dir = os.path.dirname(args.eval_checkpoint)
     video_dir = os.path.join(checkpoint_dir, "videos") if args.capture_video else None
     returns, lengths = evaluate(make_env, act, saved, device, video_dir)
     print(f"eval {args.eval_checkpoint}: {summary(returns, lengths)}")
+
+
+def save_policy(
+    path: str, net: PolicyNet, envs: gym.vector.VectorEnv, args: ScriptArgs, action: str
+) -> None:
+    """Write the policy file of `net` at `path`, trained on `envs` (a live env of the run, whose
+    server spec gives the game and its effective options) with `args`; `action` is the script's
+    kind ("discrete" or "continuous"), which picks the env id as its `make_env` does. The
+    recorded `eval_seed` is the seed of `evaluate`'s arenas for these args."""
+    from policy_export import export_policy, run_info
+
+    import bevy_gym
+
+    env_id = bevy_gym.resolve(args.env, action=action)
+    script = os.path.basename(sys.argv[0]) or f"{args.exp_name}.py"
+    info = run_info(envs, env_id, eval_seed=args.seed + EVAL_SEED_OFFSET, created_by=script)
+    export_policy(path, net, info)
+    print(f"policy saved to {path}")

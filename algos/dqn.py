@@ -30,12 +30,14 @@ from algos_utils import (
     game_options,
     load_checkpoint,
     log_videos,
+    save_policy,
     seed_everything,
     select_device,
     start_logging,
     summary,
 )
 from gymnasium.vector import AutoresetMode
+from policy_export import POLICY_FILE, Layer, PolicyNet
 from tqdm import tqdm
 
 import bevy_gym
@@ -62,9 +64,11 @@ class Args:
     capture_video: bool = False
     """whether to save mp4 videos of the final evaluation episodes (in `runs/{run_name}/videos`)"""
     save_model: bool = False
-    """whether to save model into the `runs/{run_name}` folder"""
+    """whether to save model (and its `policy.safetensors`, for the game) into `runs/{run_name}`"""
     eval_checkpoint: str | None = None
     """if set, evaluate this checkpoint instead of training"""
+    export_policy: str | None = None
+    """with `--eval-checkpoint`: write its policy file here first (--eval-episodes 0: only that)"""
     eval_episodes: int = 10
     """the number of deterministic (greedy) evaluation episodes"""
     eval_frequency: int = 10_000
@@ -155,6 +159,21 @@ class QNetwork(nn.Module):
         return self.network(x)
 
 
+def policy_net(q_network: QNetwork) -> PolicyNet:
+    """The greedy policy as the policy file describes it (algos/policy_export.py)."""
+    return PolicyNet(
+        algorithm="dqn",
+        tensors=q_network.state_dict(),
+        layers=[
+            Layer("network.0.weight", "network.0.bias", "relu"),
+            Layer("network.2.weight", "network.2.bias", "relu"),
+            Layer("network.4.weight", "network.4.bias", "none"),
+        ],
+        output="argmax",
+        forward=q_network,
+    )
+
+
 def linear_schedule(start_e: float, end_e: float, duration: float, t: int) -> float:
     slope = (end_e - start_e) / duration
     return max(slope * t + start_e, end_e)
@@ -162,12 +181,18 @@ def linear_schedule(start_e: float, end_e: float, duration: float, t: int) -> fl
 
 if __name__ == "__main__":
     args = tyro.cli(Args)
+    if args.export_policy and not args.eval_checkpoint:
+        raise SystemExit("--export-policy needs --eval-checkpoint (--save-model writes the file)")
     device = select_device(args)
 
     if args.eval_checkpoint:
         checkpoint, saved = load_checkpoint(args, device)
-        q_network = QNetwork(make_env(saved, 1)).to(device)
+        envs = make_env(saved, 1)  # the spaces, and the game options for the policy file
+        q_network = QNetwork(envs).to(device)
         q_network.load_state_dict(checkpoint["q_network"])
+        if args.export_policy:
+            save_policy(args.export_policy, policy_net(q_network), envs, saved, "discrete")
+        envs.close()
         evaluate_checkpoint(args, saved, make_env, lambda x: q_network(x).argmax(dim=1), device)
         raise SystemExit(0)
 
@@ -275,6 +300,7 @@ if __name__ == "__main__":
         model_path = f"runs/{run_name}/{args.exp_name}.cleanrl_model"
         torch.save({"args": asdict(args), "q_network": q_network.state_dict()}, model_path)
         print(f"model saved to {model_path}")
+        save_policy(f"runs/{run_name}/{POLICY_FILE}", policy_net(q_network), envs, args, "discrete")
 
     envs.close()
     writer.close()

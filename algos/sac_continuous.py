@@ -32,12 +32,14 @@ from algos_utils import (
     game_options,
     load_checkpoint,
     log_videos,
+    save_policy,
     seed_everything,
     select_device,
     start_logging,
     summary,
 )
 from gymnasium.vector import AutoresetMode
+from policy_export import POLICY_FILE, Layer, PolicyNet
 from tqdm import tqdm
 
 import bevy_gym
@@ -64,9 +66,11 @@ class Args:
     capture_video: bool = False
     """whether to save mp4 videos of the final evaluation episodes (in `runs/{run_name}/videos`)"""
     save_model: bool = False
-    """whether to save model into the `runs/{run_name}` folder"""
+    """whether to save model (and its `policy.safetensors`, for the game) into `runs/{run_name}`"""
     eval_checkpoint: str | None = None
     """if set, evaluate this checkpoint instead of training"""
+    export_policy: str | None = None
+    """with `--eval-checkpoint`: write its policy file here first (--eval-episodes 0: only that)"""
     eval_episodes: int = 10
     """the number of deterministic (mean-action) evaluation episodes"""
     eval_frequency: int = 10_000
@@ -199,14 +203,39 @@ class Actor(nn.Module):
         return action, log_prob, mean
 
 
+def policy_net(actor: Actor) -> PolicyNet:
+    """The mean action, tanh(fc_mean(...)) * action_scale + action_bias, as the policy file
+    describes it (algos/policy_export.py); fc_logstd only serves exploration."""
+    tensors = {k: v for k, v in actor.state_dict().items() if not k.startswith("fc_logstd.")}
+    return PolicyNet(
+        algorithm="sac",
+        tensors=tensors,
+        layers=[
+            Layer("fc1.weight", "fc1.bias", "relu"),
+            Layer("fc2.weight", "fc2.bias", "relu"),
+            Layer("fc_mean.weight", "fc_mean.bias", "tanh"),
+        ],
+        output="scaled",
+        forward=lambda x: actor.get_action(x)[2],  # the evaluation's action, exactly
+        output_scale="action_scale",
+        output_bias="action_bias",
+    )
+
+
 if __name__ == "__main__":
     args = tyro.cli(Args)
+    if args.export_policy and not args.eval_checkpoint:
+        raise SystemExit("--export-policy needs --eval-checkpoint (--save-model writes the file)")
     device = select_device(args)
 
     if args.eval_checkpoint:
         checkpoint, saved = load_checkpoint(args, device)
-        actor = Actor(make_env(saved, 1)).to(device)
+        envs = make_env(saved, 1)  # the spaces, and the game options for the policy file
+        actor = Actor(envs).to(device)
         actor.load_state_dict(checkpoint["actor"])
+        if args.export_policy:
+            save_policy(args.export_policy, policy_net(actor), envs, saved, "continuous")
+        envs.close()
         evaluate_checkpoint(args, saved, make_env, lambda x: actor.get_action(x)[2], device)
         raise SystemExit(0)
 
@@ -364,6 +393,7 @@ if __name__ == "__main__":
         models = {"actor": actor.state_dict(), "qf1": qf1.state_dict(), "qf2": qf2.state_dict()}
         torch.save({"args": asdict(args), **models}, model_path)
         print(f"model saved to {model_path}")
+        save_policy(f"runs/{run_name}/{POLICY_FILE}", policy_net(actor), envs, args, "continuous")
 
     envs.close()
     writer.close()

@@ -1,0 +1,198 @@
+"""The policy file: a trained acting network as `policy.safetensors`, which the game runs without
+Python (the game/policy crate). It holds the network's float32 tensors under their PyTorch names,
+how to run them (`layers`, `output`), the spaces, game and options it was trained on, the seed of
+the Python evaluation, and seeded test inputs with PyTorch's outputs for parity checks.
+
+Format (version 1): tensors `<state_dict names>`, `test.observations` (K, obs_dim),
+`test.outputs` (K, out_dim), `test.actions` ((K,) indices for argmax, (K, act_dim) for scaled),
+all float32; string metadata `format`, `format_version`, `algorithm`, `layers` (JSON list of
+{"weight", "bias", "activation"}: y = act(x Wᵀ + b)), `output` ("argmax": the lowest index of the
+largest output; "scaled": y * tensor[`output_scale`] + tensor[`output_bias`]), `observation_space`
+and `action_space` (the server's /spec JSON), `game`, `env_id`, `options` (JSON), `eval_seed`,
+`created_by`. See algos/README.md."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, NamedTuple
+
+import gymnasium as gym
+import numpy as np
+import torch
+from safetensors.numpy import load_file
+from safetensors.torch import save_file
+
+FORMAT = "bevy_gym.policy"
+FORMAT_VERSION = 1  # bump when a reader of version 1 would misread a new file
+POLICY_FILE = "policy.safetensors"  # its name in a run folder, beside the .cleanrl_model
+TEST_INPUTS = 16  # seeded test observations stored for parity checks
+TEST_SEED = 0  # numpy default_rng seed of the test observations
+ACTIVATIONS = ("relu", "tanh", "none")
+
+
+class Layer(NamedTuple):
+    """One dense layer, y = activation(x Wᵀ + b), W of shape (out, in) as torch stores it."""
+
+    weight: str
+    bias: str
+    activation: Literal["relu", "tanh", "none"]
+
+
+@dataclass(frozen=True)
+class PolicyNet:
+    """What a script says about its acting network: the tensors to store, the layers in order,
+    how outputs become actions, and PyTorch's forward pass (observations -> outputs)."""
+
+    algorithm: str  # "dqn" or "sac"
+    tensors: Mapping[str, torch.Tensor]
+    layers: list[Layer]
+    output: Literal["argmax", "scaled"]
+    forward: Callable[[torch.Tensor], torch.Tensor]
+    output_scale: str | None = None  # "scaled" only: tensor names of the action scale and bias
+    output_bias: str | None = None
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """What the policy was trained on, and the seed that reproduces its Python evaluation."""
+
+    observation_space: gym.Space
+    action_space: gym.Space
+    game: str
+    env_id: str
+    options: Mapping[str, Any]
+    eval_seed: int
+    created_by: str
+
+
+def run_info(envs: gym.vector.VectorEnv, env_id: str, eval_seed: int, created_by: str) -> RunInfo:
+    """The `RunInfo` of a script's live vector env: its single spaces, and the game and effective
+    options from its server's spec (separate arenas, or a shared arena's parallel env)."""
+    base = envs.unwrapped
+    remote = getattr(base, "remote", None) or getattr(getattr(base, "par", None), "remote", None)
+    if remote is None:
+        raise TypeError(f"{type(base).__name__} has no bevy_gym server to read the spec from")
+    return RunInfo(
+        observation_space=envs.single_observation_space,
+        action_space=envs.single_action_space,
+        game=remote.spec.game,
+        env_id=env_id,
+        options=dict(remote.spec.options),
+        eval_seed=eval_seed,
+        created_by=created_by,
+    )
+
+
+def _scalar(bound: np.ndarray, what: str) -> float:
+    """A Box bound as the spec's single number (the spec has no per-element bounds)."""
+    flat = np.asarray(bound, np.float64).ravel()
+    if flat.size and not np.all(flat == flat[0]):
+        raise ValueError(f"the policy file needs one {what} for every element, got {bound}")
+    return float(flat[0])
+
+
+def space_spec(space: gym.Space) -> dict[str, Any]:
+    """A Gymnasium space in the server's /spec form (Discrete from 0; Box with scalar bounds)."""
+    if isinstance(space, gym.spaces.Discrete):
+        if int(space.start) != 0:
+            raise ValueError(f"the policy file needs a Discrete space starting at 0, got {space}")
+        return {"type": "Discrete", "n": int(space.n)}
+    if isinstance(space, gym.spaces.Box):
+        return {
+            "type": "Box",
+            "shape": list(space.shape),
+            "low": _scalar(space.low, "low"),
+            "high": _scalar(space.high, "high"),
+            "dtype": str(space.dtype),
+        }
+    raise TypeError(f"the policy file supports Discrete and Box spaces, not {space}")
+
+
+def test_observations(
+    space: gym.Space, count: int = TEST_INPUTS, seed: int = TEST_SEED
+) -> np.ndarray:
+    """`count` flattened observations drawn uniformly within `space`'s bounds (float32)."""
+    assert isinstance(space, gym.spaces.Box), "vector observations only"
+    # Unbounded elements get [-1, 1]: any finite input serves a parity check.
+    low = np.where(np.isfinite(space.low), space.low, -1.0).astype(np.float64).ravel()
+    high = np.where(np.isfinite(space.high), space.high, 1.0).astype(np.float64).ravel()
+    rng = np.random.default_rng(seed)
+    return rng.uniform(low, high, size=(count, low.size)).astype(np.float32)
+
+
+def policy_tensors(net: PolicyNet, observation_space: gym.Space) -> dict[str, torch.Tensor]:
+    """The file's tensors: the network's (float32, contiguous, on the CPU) and the test set."""
+    tensors = {
+        name: t.detach().to("cpu", torch.float32).contiguous() for name, t in net.tensors.items()
+    }
+    obs = test_observations(observation_space)
+    device = next(iter(net.tensors.values())).device
+    with torch.no_grad():
+        outputs = net.forward(torch.as_tensor(obs, device=device)).cpu().float().numpy()
+    # np.argmax takes the first of equal values, as the format says (torch's CUDA argmax may not).
+    actions = np.argmax(outputs, axis=1) if net.output == "argmax" else outputs
+    tensors["test.observations"] = torch.from_numpy(obs)
+    tensors["test.outputs"] = torch.from_numpy(np.array(outputs, np.float32))
+    # A copy: safetensors refuses two names for one memory (scaled actions are the outputs).
+    tensors["test.actions"] = torch.from_numpy(np.array(actions, np.float32))
+    return tensors
+
+
+def policy_metadata(net: PolicyNet, info: RunInfo) -> dict[str, str]:
+    """The file's `__metadata__`: every value a string, structured ones JSON."""
+    for layer in net.layers:
+        assert layer.activation in ACTIVATIONS, layer
+        assert layer.weight in net.tensors and layer.bias in net.tensors, layer
+    metadata = {
+        "format": FORMAT,
+        "format_version": str(FORMAT_VERSION),
+        "algorithm": net.algorithm,
+        "layers": json.dumps([layer._asdict() for layer in net.layers]),
+        "output": net.output,
+        "observation_space": json.dumps(space_spec(info.observation_space)),
+        "action_space": json.dumps(space_spec(info.action_space)),
+        "game": info.game,
+        "env_id": info.env_id,
+        "options": json.dumps(dict(info.options), sort_keys=True),
+        "eval_seed": str(info.eval_seed),
+        "created_by": info.created_by,
+    }
+    if net.output == "scaled":
+        assert net.output_scale in net.tensors and net.output_bias in net.tensors
+        metadata["output_scale"], metadata["output_bias"] = net.output_scale, net.output_bias
+    return metadata
+
+
+def export_policy(path: str | os.PathLike[str], net: PolicyNet, info: RunInfo) -> str:
+    """Write the policy file at `path` atomically (a temporary file renamed over it, so a reader
+    never sees half a file); returns the path."""
+    path = os.fspath(path)
+    tensors = policy_tensors(net, info.observation_space)
+    metadata = policy_metadata(net, info)
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".policy-", suffix=".tmp", dir=folder)
+    os.close(fd)
+    try:
+        save_file(tensors, tmp, metadata=metadata)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would make the file private
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    return path
+
+
+def read_policy(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """A policy file's tensors (numpy) and metadata."""
+    from safetensors import safe_open
+
+    with safe_open(os.fspath(path), framework="numpy") as f:
+        metadata = dict(f.metadata() or {})
+    return load_file(os.fspath(path)), metadata
