@@ -347,8 +347,7 @@ def test_the_file_alone_reproduces_the_python_evaluation(
 def test_the_game_plays_the_policy_as_python_evaluates_it(
     name: str, trained: dict[str, Path], dodge_binary: str
 ):
-    if not game_supports_policies(dodge_binary):
-        pytest.skip("bevy-dodge has no --policy yet (issue 12, Rust side)")
+    assert game_supports_policies(dodge_binary), "bevy-dodge --help lists no --policy"
     algorithm = RUNS[name][0]
     policy = trained[name] / "policy.safetensors"
     _, metadata = check_policy_file(policy, algorithm)

@@ -55,6 +55,17 @@ pub fn parse_action_string(space: &Space, agent: usize, raw: &str) -> Result<Act
 
 /// Decodes every agent's action from a binary body (little-endian `i32` or `f32`s per agent).
 pub fn decode_binary_actions(spaces: &[&Space], body: &[u8]) -> Result<Vec<Action>, EnvError> {
+    let actions = decode_binary_actions_except(spaces, body, &[])?;
+    Ok(actions.into_iter().flatten().collect())
+}
+
+/// Like [`decode_binary_actions`], but the agents marked in `ignored` (missing entries: not
+/// ignored) get `None` whatever their bytes say: their values are skipped, not validated.
+pub(crate) fn decode_binary_actions_except(
+    spaces: &[&Space],
+    body: &[u8],
+    ignored: &[bool],
+) -> Result<Vec<Option<Action>>, EnvError> {
     let expected: usize = spaces.iter().map(|s| 4 * s.flat_len()).sum();
     if body.len() != expected {
         return Err(EnvError::InvalidBody(format!(
@@ -66,6 +77,11 @@ pub fn decode_binary_actions(spaces: &[&Space], body: &[u8]) -> Result<Vec<Actio
     let mut words = body.chunks_exact(4).map(|c| [c[0], c[1], c[2], c[3]]);
     let mut actions = Vec::with_capacity(spaces.len());
     for (agent, space) in spaces.iter().enumerate() {
+        if ignored.get(agent).copied().unwrap_or(false) {
+            words.by_ref().take(space.flat_len()).for_each(drop);
+            actions.push(None);
+            continue;
+        }
         let action = match space {
             Space::Discrete { n, names } => {
                 let i = i32::from_le_bytes(words.next().unwrap_or_default());
@@ -85,7 +101,7 @@ pub fn decode_binary_actions(spaces: &[&Space], body: &[u8]) -> Result<Vec<Actio
                 Action::Continuous(values)
             }
         };
-        actions.push(action);
+        actions.push(Some(action));
     }
     Ok(actions)
 }
@@ -238,6 +254,11 @@ mod tests {
         assert_eq!(
             decode_binary_actions(&[&d, &c], &bad).unwrap_err().code(),
             "invalid_action"
+        );
+        // An ignored agent's bytes are skipped unread, however invalid.
+        assert_eq!(
+            decode_binary_actions_except(&[&d, &c], &bad, &[true, false]).unwrap(),
+            vec![None, Some(Action::Continuous(vec![0.25, -1.0]))]
         );
     }
 }

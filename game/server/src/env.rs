@@ -5,12 +5,13 @@ use std::marker::PhantomData;
 use bevy::prelude::*;
 use serde_json::{Map, Value};
 
-use crate::action::Action;
+use crate::action::{Action, decode_binary_actions_except};
+use crate::driver::Driver;
 use crate::error::EnvError;
 use crate::game::GymGame;
 use crate::lockstep::{AgentIo, ArenaRngs, SimTick};
 use crate::options;
-use crate::protocol::{AgentSpecDoc, PROTOCOL_VERSION, ResetRequest, SpecDoc};
+use crate::protocol::{AgentSpecDoc, ObservationSlots, PROTOCOL_VERSION, ResetRequest, SpecDoc};
 use crate::settings::{SERVER_OPTIONS, SimSettings};
 use crate::spec::{AgentSpaces, ImageSpec, Layout, Space};
 
@@ -35,6 +36,10 @@ pub struct Environment<G: GymGame> {
     observations: Vec<f32>,
     observation_lens: Vec<usize>,
     pixels: Vec<u8>,
+    /// Supplies the driven agents' actions; `None` (the usual case) costs one branch a step.
+    driver: Option<Box<dyn Driver>>,
+    /// Per agent: whether the driver acts for it (empty without a driver).
+    driven: Vec<bool>,
     _game: PhantomData<G>,
 }
 
@@ -63,6 +68,8 @@ impl<G: GymGame> Environment<G> {
             observations: Vec::new(),
             observation_lens: Vec::new(),
             pixels: Vec::new(),
+            driver: None,
+            driven: Vec::new(),
             _game: PhantomData,
         };
         let mut options = settings.options.clone();
@@ -99,7 +106,54 @@ impl<G: GymGame> Environment<G> {
         self.app.world_mut()
     }
 
+    /// Lets `driver` supply its agents' actions from now on (replacing any driver set before);
+    /// refused, changing nothing, when it names agents that do not exist or its
+    /// [`check`](Driver::check) fails under the current spaces.
+    pub fn set_driver(&mut self, driver: Box<dyn Driver>) -> Result<(), EnvError> {
+        let n = self.layout.num_agents;
+        let agents = driver.agents();
+        if let Some(bad) = agents.iter().find(|&&a| a >= n) {
+            return Err(EnvError::InvalidOptions(format!(
+                "{} drives agent_{bad}, which does not exist; expected agent indices 0..{}",
+                driver.name(),
+                n - 1
+            )));
+        }
+        if !agents.windows(2).all(|w| w[0] < w[1]) {
+            return Err(EnvError::InvalidOptions(format!(
+                "{} drives agents {agents:?}; expected ascending distinct indices",
+                driver.name()
+            )));
+        }
+        driver
+            .check(&self.spaces)
+            .map_err(EnvError::InvalidOptions)?;
+        self.driven = vec![false; n];
+        for &agent in agents {
+            self.driven[agent] = true;
+        }
+        self.driver = Some(driver);
+        Ok(())
+    }
+
+    /// What drives `agent` in process (the driver's name), or `None` for a client-driven agent.
+    pub fn driven_by(&self, agent: usize) -> Option<&str> {
+        let driver = self.driver.as_deref()?;
+        self.is_driven(agent).then(|| driver.name())
+    }
+
+    fn is_driven(&self, agent: usize) -> bool {
+        self.driven.get(agent).copied().unwrap_or(false)
+    }
+
+    /// Decodes a `/v1/step` body; driven agents' values are skipped (`None`), as their actions
+    /// come from the driver.
+    pub fn decode_binary_actions(&self, body: &[u8]) -> Result<Vec<Option<Action>>, EnvError> {
+        decode_binary_actions_except(&self.action_spaces(), body, &self.driven)
+    }
+
     /// Parses bevy_rl action strings (one per agent, `None` for `null`) without changing state.
+    /// Driven agents' strings are ignored (`None`), as their actions come from the driver.
     pub fn parse_actions(
         &self,
         actions: &[Option<String>],
@@ -117,6 +171,7 @@ impl<G: GymGame> Environment<G> {
             .enumerate()
             .map(|(agent, raw)| {
                 raw.as_deref()
+                    .filter(|_| !self.is_driven(agent))
                     .map(|r| G::parse_action(world, agent, r))
                     .transpose()
             })
@@ -124,10 +179,11 @@ impl<G: GymGame> Environment<G> {
     }
 
     /// Runs one step: resets `reset_arenas` in place of stepping them, applies `actions` to the
-    /// other arenas and runs exactly `action_repeat` ticks. Nothing changes on error.
+    /// other arenas and runs exactly `action_repeat` ticks. Nothing changes on error. With a
+    /// driver, the driven agents' entries of `actions` are replaced by the driver's.
     pub fn step(
         &mut self,
-        actions: Vec<Option<Action>>,
+        mut actions: Vec<Option<Action>>,
         reset_arenas: &[usize],
     ) -> Result<(), EnvError> {
         if actions.len() != self.layout.num_agents {
@@ -138,6 +194,9 @@ impl<G: GymGame> Environment<G> {
             )));
         }
         let reset_arenas = self.check_arenas(reset_arenas)?;
+        if self.driver.is_some() {
+            self.drive(&mut actions);
+        }
         let mut skipped = vec![false; self.layout.num_arenas()];
         for &arena in &reset_arenas {
             skipped[arena] = true;
@@ -179,6 +238,19 @@ impl<G: GymGame> Environment<G> {
         world.clear_trackers();
         world.check_change_ticks();
         Ok(())
+    }
+
+    /// The driver's actions for its agents, from the observations before the step.
+    fn drive(&mut self, actions: &mut [Option<Action>]) {
+        self.observe();
+        if let Some(driver) = self.driver.as_mut() {
+            let observations = ObservationSlots {
+                values: &self.observations,
+                stride: self.observation_lens.iter().copied().max().unwrap_or(0),
+                lens: &self.observation_lens,
+            };
+            driver.act(observations, actions);
+        }
     }
 
     /// Resets (all or some arenas), optionally reseeding and applying options first.
@@ -248,6 +320,17 @@ impl<G: GymGame> Environment<G> {
         let game_options = options::validate(G::OPTIONS, &game_options, SERVER_OPTIONS)?;
         let before = G::options(self.app.world());
         G::configure(self.app.world_mut(), &game_options)?;
+        if let Some(driver) = &self.driver {
+            let world = self.app.world();
+            let spaces: Vec<AgentSpaces> = (0..self.layout.num_agents)
+                .map(|a| G::spaces(world, a))
+                .collect();
+            if let Err(why) = driver.check(&spaces) {
+                // Put the game back as it was: a refused request changes nothing.
+                G::configure(self.app.world_mut(), &before)?;
+                return Err(EnvError::InvalidOptions(why));
+            }
+        }
         let image = G::image(self.app.world());
         let total = image.bytes().saturating_mul(self.layout.num_agents);
         if total > MAX_IMAGE_BUFFER_BYTES {
@@ -378,6 +461,7 @@ impl<G: GymGame> Environment<G> {
                 .map(|(agent, spaces)| AgentSpecDoc {
                     action_space: &spaces.action,
                     arena: self.layout.arena_of(agent),
+                    driven_by: self.driven_by(agent),
                     id: Layout::agent_id(agent),
                     observation_space: &spaces.observation,
                 })

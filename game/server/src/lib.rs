@@ -8,12 +8,16 @@
 //! terminations, drawing from [`ArenaRngs`]) and adds [`EnvPlugin`] with its [`SimSettings`].
 //! Such an app is driven in process by [`Environment`], or served over HTTP by adding
 //! [`ServePlugin`]; a game's CLI flattens [`SimArgs`] and [`ServeArgs`] and adds its options'
-//! flags with [`options::augment`]. The game knows nothing about HTTP.
+//! flags with [`options::augment`]. The game knows nothing about HTTP. A [`Driver`] set on the
+//! environment supplies some agents' actions in process (an in-game policy) while clients drive
+//! the rest.
 //!
 //! Modules depend one way: `spec`, `error` → `options`, `action` → `lockstep`, `game`,
-//! `settings` → `protocol` → `env` → `routes` → `serve` (with `http` and `process` below it).
+//! `settings` → `protocol` → `driver` → `env` → `routes` → `serve` (with `http` and `process`
+//! below it).
 
 mod action;
+mod driver;
 mod env;
 mod error;
 mod game;
@@ -30,6 +34,7 @@ mod settings;
 mod spec;
 
 pub use action::{Action, decode_binary_actions, parse_action_string};
+pub use driver::Driver;
 pub use env::{Environment, MAX_IMAGE_BUFFER_BYTES};
 pub use error::{EnvError, StartError};
 pub use game::GymGame;

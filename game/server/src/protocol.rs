@@ -29,6 +29,10 @@ pub struct ResetRequest {
 pub struct AgentSpecDoc<'a> {
     pub action_space: &'a Space,
     pub arena: usize,
+    /// What drives the agent in process (an in-game policy), if anything: its actions in
+    /// `/step` and `/v1/step` are then ignored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub driven_by: Option<&'a str>,
     pub id: String,
     pub observation_space: &'a Space,
 }

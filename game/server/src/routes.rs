@@ -2,7 +2,6 @@
 
 use std::sync::mpsc::Receiver;
 
-use crate::action::decode_binary_actions;
 use crate::env::Environment;
 use crate::error::EnvError;
 use crate::game::GymGame;
@@ -74,8 +73,8 @@ fn route<G: GymGame>(
             let q = Query::parse(query, &["obs", "reset"])?;
             let kind = q.obs_kind()?;
             let reset = q.arena_list("reset")?.unwrap_or_default();
-            let actions = decode_binary_actions(&env.action_spaces(), body)?;
-            env.step(actions.into_iter().map(Some).collect(), &reset)?;
+            let actions = env.decode_binary_actions(body)?;
+            env.step(actions, &reset)?;
             frame(env, kind)
         }
         "/v1/reset" if post => {

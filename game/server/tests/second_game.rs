@@ -3,10 +3,11 @@
 //! random stream; reaching it terminates the agent.
 
 use bevy::prelude::*;
+use bevy_gym_server::protocol::ObservationSlots;
 use bevy_gym_server::raster::{Canvas, Rgb};
 use bevy_gym_server::{
-    Action, AgentIo, AgentSpaces, ArenaMode, ArenaRngs, EnvError, EnvPlugin, Environment, GymGame,
-    ImageSpec, Layout, ResetRequest, SimSettings, SimTick, Space,
+    Action, AgentIo, AgentSpaces, ArenaMode, ArenaRngs, Driver, EnvError, EnvPlugin, Environment,
+    GymGame, ImageSpec, Layout, ResetRequest, SimSettings, SimTick, Space,
 };
 use rand_core::RngCore;
 use serde_json::{Map, Value, json};
@@ -177,4 +178,94 @@ fn second_game_is_seeded_by_the_plugin() {
     let targets = |seed| env(4, seed).state_json();
     assert_eq!(targets(5), targets(5));
     assert_ne!(targets(5), targets(6));
+}
+
+/// A scripted in-process driver: walks its agents towards their targets.
+struct Walker {
+    agents: Vec<usize>,
+    accept: bool,
+}
+
+impl Driver for Walker {
+    fn name(&self) -> &str {
+        "walker"
+    }
+
+    fn agents(&self) -> &[usize] {
+        &self.agents
+    }
+
+    fn check(&self, spaces: &[AgentSpaces]) -> Result<(), String> {
+        match spaces.first() {
+            Some(s) if self.accept && s.action.flat_len() == 1 => Ok(()),
+            _ => Err("walker refuses; expected accept".into()),
+        }
+    }
+
+    fn act(&mut self, observations: ObservationSlots<'_>, actions: &mut [Option<Action>]) {
+        for &agent in &self.agents {
+            let o = observations.values[agent * observations.stride];
+            actions[agent] = Some(Action::Discrete(if o > 0.0 {
+                2
+            } else if o < 0.0 {
+                0
+            } else {
+                1
+            }));
+        }
+    }
+}
+
+#[test]
+fn a_driver_acts_for_its_agents_and_client_actions_for_them_are_ignored() {
+    let mut e = env(3, 1);
+    let refused = e.set_driver(Box::new(Walker {
+        agents: vec![1],
+        accept: false,
+    }));
+    assert_eq!(
+        refused.unwrap_err().to_string(),
+        "walker refuses; expected accept"
+    );
+    let missing = e.set_driver(Box::new(Walker {
+        agents: vec![3],
+        accept: true,
+    }));
+    assert!(missing.unwrap_err().to_string().contains("agent_3"));
+    assert!(
+        !e.spec_json().unwrap().contains("driven_by"),
+        "refused drivers change nothing"
+    );
+
+    e.set_driver(Box::new(Walker {
+        agents: vec![1],
+        accept: true,
+    }))
+    .unwrap();
+    let spec: Value = serde_json::from_str(&e.spec_json().unwrap()).unwrap();
+    assert_eq!(spec["agents"][1]["driven_by"], "walker");
+    assert!(spec["agents"][0].get("driven_by").is_none());
+    assert_eq!(e.driven_by(1), Some("walker"));
+    // The driven agent's string is not even parsed; the others' still are.
+    let actions = e.parse_actions(&[None, Some("LEFT".into()), None]).unwrap();
+    assert_eq!(actions, vec![None, None, None]);
+    assert!(e.parse_actions(&[Some("LEFT".into()), None, None]).is_err());
+    // Binary bodies keep their length; the driven agent's bytes are skipped unread.
+    let body: Vec<u8> = [1i32, 99, 1].iter().flat_map(|v| v.to_le_bytes()).collect();
+    assert_eq!(
+        e.decode_binary_actions(&body).unwrap(),
+        vec![Some(Action::Discrete(1)), None, Some(Action::Discrete(1))]
+    );
+    for _ in 0..10 {
+        // The client asks agent 1 to go DOWN forever; the driver walks it to its target.
+        let actions = e.parse_actions(&[None, Some("DOWN".into()), None]).unwrap();
+        e.step(actions, &[]).unwrap();
+    }
+    let state: Value = serde_json::from_str(&e.state_json()).unwrap();
+    assert_eq!(state["value"][1], state["target"][1]);
+    assert!(e.terminated()[1]);
+    assert_eq!(
+        state["value"][0], 0,
+        "client agents sent null and stood still"
+    );
 }

@@ -1,8 +1,10 @@
 //! The command line of `bevy-tag`: the plugin's simulation and serving flags, flattened, plus
-//! one flag per game option, generated from [`OPTIONS`](crate::config::OPTIONS).
+//! one flag per game option, generated from [`OPTIONS`](crate::config::OPTIONS), and the in-game
+//! policy's flags.
 
+use bevy_gym_policy::PolicyArgs;
 use bevy_gym_server::{ServeArgs, SimArgs, SimSettings, options};
-use clap::{CommandFactory, FromArgMatches, Parser};
+use clap::{Args, CommandFactory, FromArgMatches, Parser};
 
 use crate::Tag;
 use crate::config::OPTIONS;
@@ -31,3 +33,18 @@ where
     Ok((cli.sim.settings::<Tag>(game_options), cli.serve))
 }
 // ANCHOR_END: cli
+
+/// The binary's command line: [`parse_from`]'s flags and the in-game policy's (`--policy FILE`,
+/// `--policy-agents`, `--episodes`).
+pub fn parse_with_policy<I, T>(args: I) -> Result<(SimSettings, ServeArgs, PolicyArgs), clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let command = PolicyArgs::augment_args(options::augment(Cli::command(), OPTIONS));
+    let matches = command.try_get_matches_from(args)?;
+    let cli = Cli::from_arg_matches(&matches)?;
+    let policy = PolicyArgs::from_arg_matches(&matches)?;
+    let game_options = options::from_matches(OPTIONS, &matches);
+    Ok((cli.sim.settings::<Tag>(game_options), cli.serve, policy))
+}

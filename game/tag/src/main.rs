@@ -1,13 +1,12 @@
-//! `bevy-tag`: serve the tag game as an RL environment until stopped.
+//! `bevy-tag`: serve the tag game as an RL environment until stopped; with `--policy FILE`, a
+//! trained policy drives agents inside the game (`--episodes N` evaluates it headless).
 
 // ANCHOR: main
-use bevy_gym_server::ServePlugin;
 use bevy_gym_tag::{Tag, cli};
 
 fn main() -> bevy::app::AppExit {
-    let (settings, serve) = cli::parse_from(std::env::args_os()).unwrap_or_else(|e| e.exit());
-    let mut app = bevy_gym_tag::app(settings);
-    app.add_plugins(ServePlugin::<Tag>::new(serve));
-    app.run()
+    let (settings, serve, policy) =
+        cli::parse_with_policy(std::env::args_os()).unwrap_or_else(|e| e.exit());
+    bevy_gym_policy::run::<Tag>(bevy_gym_tag::app(settings), serve, policy)
 }
 // ANCHOR_END: main

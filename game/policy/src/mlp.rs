@@ -1,0 +1,242 @@
+//! The forward pass: dense layers, `y = act(x·Wᵀ + b)`, over a batch of rows, in plain f32 loops.
+//! Hand-written rather than a tensor library: for these sizes it builds in seconds and runs as
+//! fast (docs/policy_in_game.md has the measurements).
+
+/// A layer's activation, applied element-wise after the affine map.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Activation {
+    Relu,
+    Tanh,
+    None,
+}
+
+impl Activation {
+    /// The activation named in a policy file (`relu`, `tanh`, `none`).
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "relu" => Some(Activation::Relu),
+            "tanh" => Some(Activation::Tanh),
+            "none" => Some(Activation::None),
+            _ => None,
+        }
+    }
+
+    fn apply(self, values: &mut [f32]) {
+        match self {
+            Activation::Relu => values.iter_mut().for_each(|v| *v = v.max(0.0)),
+            Activation::Tanh => values.iter_mut().for_each(|v| *v = v.tanh()),
+            Activation::None => {}
+        }
+    }
+}
+
+/// One dense layer. The weight is repacked for the kernel: blocks of [`LANES`] outputs, each
+/// block `inputs × LANES` (zero-padded), so the inner loop updates a block of outputs that stay in
+/// registers. Each output still sums `bias + x₀w₀ + x₁w₁ + …` in input order, so it is the same on
+/// every CPU and at every batch size.
+#[derive(Clone, Debug)]
+pub struct Dense {
+    inputs: usize,
+    outputs: usize,
+    packed: Vec<f32>,
+    bias: Vec<f32>,
+    activation: Activation,
+}
+
+/// Outputs computed together: two AVX registers of f32.
+const LANES: usize = 16;
+/// Batch rows computed together, so each weight block loaded serves this many rows.
+const ROWS: usize = 4;
+
+impl Dense {
+    /// A layer from a weight of shape `(outputs, inputs)`, row-major as PyTorch stores it.
+    pub fn new(weight: &[f32], bias: Vec<f32>, activation: Activation) -> Self {
+        let outputs = bias.len();
+        let inputs = weight.len().checked_div(outputs).unwrap_or(0);
+        assert_eq!(
+            weight.len(),
+            inputs * outputs,
+            "weight is (outputs, inputs)"
+        );
+        let blocks = outputs.div_ceil(LANES);
+        let mut packed = vec![0.0; blocks * inputs * LANES];
+        for (o, row) in weight.chunks_exact(inputs.max(1)).enumerate() {
+            let (block, lane) = (o / LANES, o % LANES);
+            for (i, w) in row.iter().enumerate() {
+                packed[(block * inputs + i) * LANES + lane] = *w;
+            }
+        }
+        Self {
+            inputs,
+            outputs,
+            packed,
+            bias,
+            activation,
+        }
+    }
+
+    pub fn inputs(&self) -> usize {
+        self.inputs
+    }
+
+    pub fn outputs(&self) -> usize {
+        self.outputs
+    }
+
+    /// `y` (resized to `rows × outputs`) from `x` (`rows × inputs`).
+    pub fn forward(&self, x: &[f32], rows: usize, y: &mut Vec<f32>) {
+        y.clear();
+        y.resize(rows * self.outputs, 0.0);
+        for y_row in y.chunks_exact_mut(self.outputs.max(1)) {
+            y_row.copy_from_slice(&self.bias);
+        }
+        self.accumulate(&x[..rows * self.inputs], y);
+        self.activation.apply(y);
+    }
+
+    /// Adds `x·Wᵀ` to `y`.
+    fn accumulate(&self, x: &[f32], y: &mut [f32]) {
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2 (checked just above).
+            return unsafe { accumulate_avx2(self, x, y) };
+        }
+        accumulate(self, x, y);
+    }
+}
+
+/// [`accumulate`] compiled for AVX2: twice the lanes of the x86-64 baseline. Without FMA, so every
+/// output is rounded exactly as on any other CPU.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn accumulate_avx2(layer: &Dense, x: &[f32], y: &mut [f32]) {
+    accumulate(layer, x, y);
+}
+
+#[inline(always)]
+fn accumulate(layer: &Dense, x: &[f32], y: &mut [f32]) {
+    let (n_in, n_out) = (layer.inputs, layer.outputs);
+    let mut x_tiles = x.chunks_exact(ROWS * n_in);
+    let mut y_tiles = y.chunks_exact_mut(ROWS * n_out);
+    for (x_tile, y_tile) in x_tiles.by_ref().zip(y_tiles.by_ref()) {
+        rows::<ROWS>(layer, x_tile, y_tile);
+    }
+    let rest = x_tiles.remainder().chunks_exact(n_in);
+    for (x_row, y_row) in rest.zip(y_tiles.into_remainder().chunks_exact_mut(n_out)) {
+        rows::<1>(layer, x_row, y_row);
+    }
+}
+
+/// `R` rows: for each block of outputs, `R × LANES` sums kept in registers over all inputs.
+#[inline(always)]
+fn rows<const R: usize>(layer: &Dense, x: &[f32], y: &mut [f32]) {
+    let (n_in, n_out) = (layer.inputs, layer.outputs);
+    for (block, weights) in layer.packed.chunks_exact(n_in * LANES).enumerate() {
+        let start = block * LANES;
+        let width = LANES.min(n_out - start);
+        let mut sums = [[0.0f32; LANES]; R];
+        for (r, sum) in sums.iter_mut().enumerate() {
+            sum[..width].copy_from_slice(&y[r * n_out + start..][..width]);
+        }
+        let x_rows: [&[f32]; R] = std::array::from_fn(|r| &x[r * n_in..(r + 1) * n_in]);
+        for (i, w) in weights.as_chunks::<LANES>().0.iter().enumerate() {
+            let a: [f32; R] = std::array::from_fn(|r| x_rows[r][i]);
+            if a.iter().all(|&a| a == 0.0) {
+                continue; // common after a ReLU: the input adds nothing
+            }
+            for r in 0..R {
+                for l in 0..LANES {
+                    sums[r][l] += a[r] * w[l];
+                }
+            }
+        }
+        for (r, sum) in sums.iter().enumerate() {
+            y[r * n_out + start..][..width].copy_from_slice(&sum[..width]);
+        }
+    }
+}
+
+/// Dense layers in order, with two scratch buffers reused from call to call.
+#[derive(Clone, Debug)]
+pub struct Mlp {
+    layers: Vec<Dense>,
+    scratch: [Vec<f32>; 2],
+}
+
+impl Mlp {
+    /// Layers whose sizes chain (checked by the caller).
+    pub fn new(layers: Vec<Dense>) -> Self {
+        Self {
+            layers,
+            scratch: [Vec::new(), Vec::new()],
+        }
+    }
+
+    pub fn inputs(&self) -> usize {
+        self.layers.first().map_or(0, Dense::inputs)
+    }
+
+    pub fn outputs(&self) -> usize {
+        self.layers.last().map_or(0, Dense::outputs)
+    }
+
+    pub fn layers(&self) -> &[Dense] {
+        &self.layers
+    }
+
+    /// The outputs (`rows × outputs()`) for `x` (`rows × inputs()`).
+    pub fn forward(&mut self, x: &[f32], rows: usize) -> &mut [f32] {
+        let [a, b] = &mut self.scratch;
+        let (mut input, mut output) = (a, b);
+        for (l, layer) in self.layers.iter().enumerate() {
+            let source: &[f32] = if l == 0 { x } else { input };
+            layer.forward(source, rows, output);
+            std::mem::swap(&mut input, &mut output);
+        }
+        input
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn naive(weight: &[f32], bias: &[f32], x: &[f32]) -> Vec<f32> {
+        let n_in = x.len();
+        bias.iter()
+            .enumerate()
+            .map(|(o, b)| b + (0..n_in).map(|i| x[i] * weight[o * n_in + i]).sum::<f32>())
+            .collect()
+    }
+
+    #[test]
+    fn dense_matches_the_definition_for_every_batch_size() {
+        // (outputs 3, inputs 5), values small integers so sums are exact.
+        let weight: Vec<f32> = (0..15).map(|k| (k % 7) as f32 - 3.0).collect();
+        let bias = vec![0.5, -1.0, 2.0];
+        let layer = Dense::new(&weight, bias.clone(), Activation::None);
+        for rows in [1, 3, 4, 5, 9] {
+            let x: Vec<f32> = (0..rows * 5).map(|k| (k % 5) as f32 - 2.0).collect();
+            let mut y = Vec::new();
+            layer.forward(&x, rows, &mut y);
+            for r in 0..rows {
+                let expected = naive(&weight, &bias, &x[r * 5..(r + 1) * 5]);
+                assert_eq!(
+                    &y[r * 3..(r + 1) * 3],
+                    expected.as_slice(),
+                    "rows {rows}, row {r}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn activations_and_chaining() {
+        let first = Dense::new(&[1.0, -1.0], vec![0.0, 0.0], Activation::Relu);
+        let second = Dense::new(&[1.0, 1.0], vec![0.0], Activation::Tanh);
+        let mut mlp = Mlp::new(vec![first, second]);
+        assert_eq!((mlp.inputs(), mlp.outputs()), (1, 1));
+        // x = 2: relu([2, -2]) = [2, 0]; tanh(2).
+        assert_eq!(mlp.forward(&[2.0, -0.5], 2), &[2f32.tanh(), 0.5f32.tanh()]);
+    }
+}

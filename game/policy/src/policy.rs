@@ -1,0 +1,208 @@
+//! A loaded policy: checks itself against a game's spaces and turns observations into the
+//! deterministic action (greedy for DQN, the mean action for SAC), many agents in one batch.
+
+use std::path::Path;
+
+use bevy::prelude::Resource;
+use bevy_gym_server::{Action, AgentSpaces, Dtype, Layout, Space};
+
+use crate::error::PolicyError;
+use crate::format::{self, Head, Metadata, TestSet};
+use crate::mlp::Mlp;
+use crate::space;
+
+/// A trained policy, ready to act. A plain resource: its weights are `Vec<f32>`s, so it is
+/// `Send + Sync` and a Bevy system can use it directly.
+#[derive(Resource, Clone, Debug)]
+pub struct Policy {
+    metadata: Metadata,
+    network: Mlp,
+    head: Head,
+    test: Option<TestSet>,
+}
+
+impl Policy {
+    /// Reads and checks a policy file (`policy.safetensors`).
+    pub fn load(path: impl AsRef<Path>) -> Result<Self, PolicyError> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path).map_err(|source| PolicyError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::from_bytes(&bytes, &path.display().to_string())
+    }
+
+    /// A policy from a file's bytes; `source` names it in errors.
+    pub fn from_bytes(bytes: &[u8], source: &str) -> Result<Self, PolicyError> {
+        let contents = format::parse(bytes).map_err(|message| PolicyError::Format {
+            path: source.to_string(),
+            message,
+        })?;
+        Ok(Self {
+            metadata: contents.metadata,
+            network: contents.network,
+            head: contents.head,
+            test: contents.test,
+        })
+    }
+
+    /// Spaces, game, options and provenance from the file.
+    pub fn metadata(&self) -> &Metadata {
+        &self.metadata
+    }
+
+    /// How outputs become actions.
+    pub fn head(&self) -> &Head {
+        &self.head
+    }
+
+    /// The file's test inputs and PyTorch's outputs, if it has them.
+    pub fn test_set(&self) -> Option<&TestSet> {
+        self.test.as_ref()
+    }
+
+    /// Floats in one observation.
+    pub fn observation_len(&self) -> usize {
+        self.network.inputs()
+    }
+
+    /// Floats in one row of [`outputs`](Self::outputs).
+    pub fn output_len(&self) -> usize {
+        self.network.outputs()
+    }
+
+    /// Whether the policy can act for `agents` of a game with these spaces (every agent's, in
+    /// agent order); the error names the first agent that does not fit and what was expected.
+    pub fn check(&self, spaces: &[AgentSpaces], agents: &[usize]) -> Result<(), PolicyError> {
+        let mine = &self.metadata;
+        let expected = space::shape(&mine.observation_space);
+        for &agent in agents {
+            let id = Layout::agent_id(agent);
+            let theirs = spaces.get(agent).ok_or_else(|| {
+                PolicyError::Mismatch(format!(
+                    "the policy is to drive {id} but the game has {} agents; expected indices 0..{}",
+                    spaces.len(),
+                    spaces.len().saturating_sub(1)
+                ))
+            })?;
+            let float = matches!(
+                theirs.observation,
+                Space::Box {
+                    dtype: Dtype::Float32,
+                    ..
+                }
+            );
+            if !float || space::shape(&theirs.observation) != expected {
+                return Err(PolicyError::Mismatch(format!(
+                    "policy expects observations of shape {expected:?} but {id} observes {}",
+                    match &theirs.observation {
+                        Space::Box {
+                            shape,
+                            dtype: Dtype::Float32,
+                            ..
+                        } => format!("{shape:?}"),
+                        other => space::describe(other),
+                    }
+                )));
+            }
+            if !space::same(&mine.action_space, &theirs.action) {
+                return Err(PolicyError::Mismatch(format!(
+                    "policy acts in {} but {id}'s actions are {}",
+                    space::describe(&mine.action_space),
+                    space::describe(&theirs.action)
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The outputs (after the head's scaling, as the file's `test.outputs`) for `observations`,
+    /// one row of [`observation_len`](Self::observation_len) floats per agent.
+    pub fn outputs(&mut self, observations: &[f32]) -> &[f32] {
+        let rows = observations.len() / self.observation_len().max(1);
+        assert_eq!(
+            rows * self.observation_len(),
+            observations.len(),
+            "observations must be whole rows of observation_len() floats"
+        );
+        let out = self.network.forward(observations, rows);
+        if let Head::Scaled { scale, bias } = &self.head {
+            for row in out.chunks_exact_mut(scale.len()) {
+                for ((y, s), b) in row.iter_mut().zip(scale).zip(bias) {
+                    *y = *y * s + b;
+                }
+            }
+        }
+        out
+    }
+
+    /// The action for each row of `observations` (one row per agent).
+    pub fn act(&mut self, observations: &[f32]) -> Vec<Action> {
+        let mut actions = Vec::new();
+        self.act_into(observations, &mut actions);
+        actions
+    }
+
+    /// [`act`](Self::act) into `actions`, reusing its continuous actions' buffers.
+    pub fn act_into(&mut self, observations: &[f32], actions: &mut Vec<Action>) {
+        let width = self.output_len().max(1);
+        let (low, high) = match &self.metadata.action_space {
+            Space::Box { low, high, .. } => (*low as f32, *high as f32),
+            Space::Discrete { .. } => (0.0, 0.0),
+        };
+        let argmax = self.head == Head::Argmax;
+        let outputs = self.outputs(observations);
+        actions.truncate(outputs.len() / width);
+        for (r, row) in outputs.chunks_exact(width).enumerate() {
+            if argmax {
+                let action = Action::Discrete(argmax_of(row) as u32);
+                set(actions, r, action);
+                continue;
+            }
+            // Inside the bounds the server checks; NaN (never from finite weights) becomes 0.
+            let value = |y: &f32| if y.is_nan() { 0.0 } else { y.clamp(low, high) };
+            match actions.get_mut(r) {
+                Some(Action::Continuous(values)) => {
+                    values.clear();
+                    values.extend(row.iter().map(value));
+                }
+                _ => set(
+                    actions,
+                    r,
+                    Action::Continuous(row.iter().map(value).collect()),
+                ),
+            }
+        }
+    }
+}
+
+fn set(actions: &mut Vec<Action>, index: usize, action: Action) {
+    if index < actions.len() {
+        actions[index] = action;
+    } else {
+        actions.push(action);
+    }
+}
+
+/// The index of the largest value, the lowest one among equals (as numpy's `argmax`).
+pub fn argmax_of(values: &[f32]) -> usize {
+    let mut best = 0;
+    for (i, v) in values.iter().enumerate().skip(1) {
+        if *v > values[best] {
+            best = i;
+        }
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn argmax_takes_the_lowest_index_of_equal_values() {
+        assert_eq!(argmax_of(&[1.0, 3.0, 3.0, 2.0]), 1);
+        assert_eq!(argmax_of(&[-1.0]), 0);
+        assert_eq!(argmax_of(&[0.0, 0.0]), 0);
+    }
+}

@@ -1,0 +1,120 @@
+//! In-process evaluation plays exactly the Python evaluation's episodes (algos/algos_utils.py
+//! `evaluate`: one episode per arena of one server, seeded once) and owes nothing to timing.
+
+mod common;
+
+use bevy_gym_policy::{Episode, Policy, Summary, evaluate};
+use bevy_gym_server::Action;
+
+/// algos' evaluation, transcribed: step every arena until each has finished its first episode;
+/// returns and lengths in arena order.
+fn python_style(args: &[&str], policy: &mut Policy) -> Vec<(f64, u64)> {
+    let mut env = common::env(args);
+    let n = env.layout().num_agents;
+    let (mut returns, mut lengths, mut finished) = (vec![0f64; n], vec![0u64; n], vec![false; n]);
+    while !finished.iter().all(|f| *f) {
+        let actions: Vec<Option<Action>> =
+            policy.act(env.observe()).into_iter().map(Some).collect();
+        env.step(actions, &[]).unwrap();
+        for a in 0..n {
+            if !finished[a] {
+                returns[a] += f64::from(env.rewards()[a]);
+                lengths[a] += 1;
+            }
+            finished[a] |= env.terminated()[a] || env.truncated()[a];
+        }
+    }
+    returns.into_iter().zip(lengths).collect()
+}
+
+fn sorted(mut episodes: Vec<(f64, u64)>) -> Vec<(f64, u64)> {
+    episodes.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    episodes
+}
+
+#[test]
+fn n_separate_arenas_play_the_python_evaluations_episodes() {
+    for (name, extra) in [("dqn_tiny", "discrete"), ("sac_tiny", "continuous")] {
+        let args = [
+            "--agents",
+            "6",
+            "--arena-mode",
+            "separate",
+            "--seed",
+            "10001",
+            "--level",
+            "1",
+            "--action-space",
+            extra,
+            "--max-episode-steps",
+            "300",
+        ];
+        let mut policy = Policy::load(common::fixture(name)).unwrap();
+        let expected = python_style(&args, &mut policy);
+        let mut env = common::env(&args);
+        let episodes = evaluate(&mut env, &mut policy, 6);
+        let mine: Vec<(f64, u64)> = episodes.iter().map(|e| (e.reward, e.length)).collect();
+        assert_eq!(sorted(mine), sorted(expected.clone()), "{name}");
+        for e in &episodes {
+            assert_eq!(
+                (e.reward, e.length),
+                expected[e.agent],
+                "{name}: agent {}",
+                e.agent
+            );
+        }
+    }
+}
+
+#[test]
+fn more_episodes_than_arenas_continue_each_arenas_stream_and_stop_at_exactly_n() {
+    let mut policy = Policy::load(common::fixture("dqn_tiny")).unwrap();
+    let args = [
+        "--agents",
+        "3",
+        "--arena-mode",
+        "separate",
+        "--seed",
+        "4",
+        "--max-episode-steps",
+        "50",
+    ];
+    let run = |policy: &mut Policy| evaluate(&mut common::env(&args), policy, 7);
+    let episodes = run(&mut policy);
+    assert_eq!(episodes.len(), 7);
+    // Agent 0 owes 3 episodes, agents 1 and 2 owe 2 each.
+    let owed: Vec<usize> = (0..3)
+        .map(|a| episodes.iter().filter(|e| e.agent == a).count())
+        .collect();
+    assert_eq!(owed, [3, 2, 2]);
+    assert!(episodes.iter().all(|e| e.length <= 50));
+    assert_eq!(
+        episodes,
+        run(&mut policy),
+        "the same seed plays the same episodes"
+    );
+    let shared = evaluate(
+        &mut common::env(&["--agents", "3", "--seed", "4", "--max-episode-steps", "50"]),
+        &mut policy,
+        5,
+    );
+    assert_eq!(shared.len(), 5);
+}
+
+#[test]
+fn the_summary_is_over_the_finished_episodes() {
+    let episodes: Vec<Episode> = [(4.0, 3), (-96.0, 20), (10.0, 8)]
+        .into_iter()
+        .enumerate()
+        .map(|(agent, (reward, length))| Episode {
+            agent,
+            reward,
+            length,
+        })
+        .collect();
+    let summary = Summary::of(&episodes);
+    assert_eq!(summary.episodes, 3);
+    assert!((summary.mean_return - (-82.0 / 3.0)).abs() < 1e-12);
+    let json: serde_json::Value = serde_json::from_str(&summary.to_json()).unwrap();
+    assert_eq!(json["mean_length"], 31.0 / 3.0);
+}

@@ -1,0 +1,86 @@
+//! The Rust forward pass equals PyTorch's on the fixtures' test inputs (written by the training
+//! scripts' exporter with PyTorch's outputs): max abs error ≤ 1e-4 and the same greedy actions.
+
+mod common;
+
+use bevy_gym_policy::{Head, Policy, argmax_of};
+use bevy_gym_server::Action;
+
+const TOLERANCE: f32 = 1e-4;
+
+fn max_abs_error(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len());
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
+}
+
+#[test]
+fn dqn_outputs_and_greedy_actions_match_pytorch() {
+    let mut policy = Policy::load(common::fixture("dqn_tiny")).unwrap();
+    let test = policy
+        .test_set()
+        .expect("the fixture has a test set")
+        .clone();
+    assert_eq!(policy.metadata().algorithm, "dqn");
+    assert_eq!((policy.observation_len(), policy.output_len()), (72, 5));
+    let outputs = policy.outputs(&test.observations).to_vec();
+    let error = max_abs_error(&outputs, &test.outputs);
+    eprintln!("dqn_tiny: max abs error {error:e}");
+    assert!(error <= TOLERANCE, "max abs error {error}");
+    let actions = policy.act(&test.observations);
+    let expected: Vec<Action> = test
+        .actions
+        .iter()
+        .map(|&a| Action::Discrete(a as u32))
+        .collect();
+    assert_eq!(actions, expected);
+    // PyTorch's own outputs give the same argmax as the file's actions (ties: lowest index).
+    for (row, action) in test.outputs.chunks_exact(5).zip(&test.actions) {
+        assert_eq!(argmax_of(row), *action as usize);
+    }
+}
+
+#[test]
+fn sac_mean_actions_match_pytorch() {
+    let mut policy = Policy::load(common::fixture("sac_tiny")).unwrap();
+    let test = policy
+        .test_set()
+        .expect("the fixture has a test set")
+        .clone();
+    assert_eq!(policy.metadata().algorithm, "sac");
+    assert!(matches!(policy_head(&policy), Head::Scaled { .. }));
+    let outputs = policy.outputs(&test.observations).to_vec();
+    let error = max_abs_error(&outputs, &test.outputs);
+    eprintln!("sac_tiny: max abs error {error:e}");
+    assert!(error <= TOLERANCE, "max abs error {error}");
+    let actions: Vec<f32> = policy
+        .act(&test.observations)
+        .into_iter()
+        .flat_map(|a| match a {
+            Action::Continuous(values) => values,
+            Action::Discrete(_) => panic!("a SAC policy acts continuously"),
+        })
+        .collect();
+    let error = max_abs_error(&actions, &test.actions);
+    assert!(error <= TOLERANCE, "max abs error {error}");
+}
+
+fn policy_head(policy: &Policy) -> &Head {
+    policy.head()
+}
+
+#[test]
+fn a_batch_gives_each_row_what_it_gives_alone() {
+    for name in ["dqn_tiny", "sac_tiny"] {
+        let mut policy = Policy::load(common::fixture(name)).unwrap();
+        let test = policy.test_set().unwrap().clone();
+        let batch = policy.outputs(&test.observations).to_vec();
+        let width = policy.output_len();
+        for (r, row) in test.observations.chunks_exact(72).enumerate() {
+            let alone = policy.outputs(row).to_vec();
+            assert_eq!(alone, batch[r * width..(r + 1) * width], "{name} row {r}");
+        }
+    }
+}
