@@ -1,24 +1,15 @@
-//! The command line of `bevy-dodge`: the plugin's simulation and serving flags, flattened, plus
-//! one flag per game option, generated from [`OPTIONS`](crate::config::OPTIONS), and the in-game
-//! policy's flags.
+//! The command line of `bevy-dodge`: the plugin's simulation and serving flags, one flag per game
+//! option (from [`OPTIONS`](crate::config::OPTIONS)), and the in-game policy's flags.
 
 use bevy_gym_policy::PolicyArgs;
-use bevy_gym_server::{ServeArgs, SimArgs, SimSettings, options};
-use clap::{Args, CommandFactory, FromArgMatches, Parser};
+use bevy_gym_server::{ServeArgs, SimSettings};
 
 use crate::Dodge;
-use crate::config::OPTIONS;
 
-/// Dodge as a headless, lockstep RL environment server (bevy_rl REST protocol + extensions;
-/// see docs/protocol.md). Prints `http://HOST:PORT` on the first stdout line once listening.
-#[derive(Parser, Debug, Clone)]
-#[command(name = "bevy-dodge", version)]
-pub struct Cli {
-    #[command(flatten)]
-    pub sim: SimArgs,
-    #[command(flatten)]
-    pub serve: ServeArgs,
-}
+/// The binary's name and what `--help` says about it.
+pub const NAME: &str = "bevy-dodge";
+pub const ABOUT: &str = "Dodge as a headless, lockstep RL environment server (bevy_rl REST protocol + \
+extensions; see docs/protocol.md). Prints `http://HOST:PORT` on the first stdout line once listening.";
 
 /// The parsed command line: simulation settings (with the game options given) and serving flags.
 pub fn parse_from<I, T>(args: I) -> Result<(SimSettings, ServeArgs), clap::Error>
@@ -26,10 +17,7 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    let matches = options::augment(Cli::command(), OPTIONS).try_get_matches_from(args)?;
-    let cli = Cli::from_arg_matches(&matches)?;
-    let game_options = options::from_matches(OPTIONS, &matches);
-    Ok((cli.sim.settings::<Dodge>(game_options), cli.serve))
+    bevy_gym_server::parse_cli::<Dodge, _, _>(NAME, ABOUT, args)
 }
 
 // ANCHOR: policy_cli
@@ -40,11 +28,6 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    let command = PolicyArgs::augment_args(options::augment(Cli::command(), OPTIONS));
-    let matches = command.try_get_matches_from(args)?;
-    let cli = Cli::from_arg_matches(&matches)?;
-    let policy = PolicyArgs::from_arg_matches(&matches)?;
-    let game_options = options::from_matches(OPTIONS, &matches);
-    Ok((cli.sim.settings::<Dodge>(game_options), cli.serve, policy))
+    bevy_gym_policy::parse_cli::<Dodge, _, _>(NAME, ABOUT, args)
 }
 // ANCHOR_END: policy_cli

@@ -6,7 +6,10 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use bevy::app::{App, AppExit};
-use bevy_gym_server::{Environment, GymGame, ServeArgs, ServePlugin, serve};
+use bevy_gym_server::{
+    Environment, GymGame, ServeArgs, ServePlugin, SimSettings, game_command, serve, settings_from,
+};
+use clap::{Args, FromArgMatches};
 use serde_json::Value;
 
 use crate::driver::PolicyDriver;
@@ -37,6 +40,24 @@ pub struct PolicyArgs {
 /// Runs a game binary: without `--policy`, serves `app` exactly as [`ServePlugin`] does; with
 /// it, serves with the policy driving `--policy-agents`, or with `--episodes N` plays N episodes
 /// and prints `{"episodes":N,"mean_return":…,"std_return":…,"mean_length":…,"std_length":…}`.
+/// Parses game `G`'s command line with the in-game policy's flags (`--policy FILE`,
+/// `--policy-agents`, `--episodes`) added to the plugin's (see `bevy_gym_server::parse_cli`).
+pub fn parse_cli<G, I, T>(
+    name: &'static str,
+    about: &'static str,
+    args: I,
+) -> Result<(SimSettings, ServeArgs, PolicyArgs), clap::Error>
+where
+    G: GymGame,
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let command = PolicyArgs::augment_args(game_command::<G>(name, about));
+    let matches = command.try_get_matches_from(args)?;
+    let (settings, serve) = settings_from::<G>(&matches)?;
+    Ok((settings, serve, PolicyArgs::from_arg_matches(&matches)?))
+}
+
 pub fn run<G: GymGame>(mut app: App, serve_args: ServeArgs, args: PolicyArgs) -> AppExit {
     let Some(path) = args.policy.clone() else {
         app.add_plugins(ServePlugin::<G>::new(serve_args));

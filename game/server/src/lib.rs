@@ -17,6 +17,7 @@
 //! below it).
 
 mod action;
+mod cli;
 mod driver;
 mod env;
 mod error;
@@ -34,6 +35,7 @@ mod settings;
 mod spec;
 
 pub use action::{Action, decode_binary_actions, parse_action_string};
+pub use cli::{game_command, parse_cli, settings_from};
 pub use driver::Driver;
 pub use env::{Environment, MAX_IMAGE_BUFFER_BYTES};
 pub use error::{EnvError, StartError};

@@ -1,25 +1,16 @@
-//! The command line of `bevy-tag`: the plugin's simulation and serving flags, flattened, plus
-//! one flag per game option, generated from [`OPTIONS`](crate::config::OPTIONS), and the in-game
-//! policy's flags.
+//! The command line of `bevy-tag`: the plugin's simulation and serving flags, one flag per game
+//! option (from [`OPTIONS`](crate::config::OPTIONS)), and the in-game policy's flags.
 
 use bevy_gym_policy::PolicyArgs;
-use bevy_gym_server::{ServeArgs, SimArgs, SimSettings, options};
-use clap::{Args, CommandFactory, FromArgMatches, Parser};
+use bevy_gym_server::{ServeArgs, SimSettings};
 
 use crate::Tag;
-use crate::config::OPTIONS;
 
 // ANCHOR: cli
-/// Tag as a headless, lockstep RL environment server (bevy_rl REST protocol + extensions;
-/// see docs/protocol.md). Prints `http://HOST:PORT` on the first stdout line once listening.
-#[derive(Parser, Debug, Clone)]
-#[command(name = "bevy-tag", version)]
-pub struct Cli {
-    #[command(flatten)]
-    pub sim: SimArgs,
-    #[command(flatten)]
-    pub serve: ServeArgs,
-}
+/// The binary's name and what `--help` says about it.
+pub const NAME: &str = "bevy-tag";
+pub const ABOUT: &str = "Tag as a headless, lockstep RL environment server (bevy_rl REST protocol + \
+extensions; see docs/protocol.md). Prints `http://HOST:PORT` on the first stdout line once listening.";
 
 /// The parsed command line: simulation settings (with the game options given) and serving flags.
 pub fn parse_from<I, T>(args: I) -> Result<(SimSettings, ServeArgs), clap::Error>
@@ -27,10 +18,7 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    let matches = options::augment(Cli::command(), OPTIONS).try_get_matches_from(args)?;
-    let cli = Cli::from_arg_matches(&matches)?;
-    let game_options = options::from_matches(OPTIONS, &matches);
-    Ok((cli.sim.settings::<Tag>(game_options), cli.serve))
+    bevy_gym_server::parse_cli::<Tag, _, _>(NAME, ABOUT, args)
 }
 // ANCHOR_END: cli
 
@@ -41,10 +29,5 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    let command = PolicyArgs::augment_args(options::augment(Cli::command(), OPTIONS));
-    let matches = command.try_get_matches_from(args)?;
-    let cli = Cli::from_arg_matches(&matches)?;
-    let policy = PolicyArgs::from_arg_matches(&matches)?;
-    let game_options = options::from_matches(OPTIONS, &matches);
-    Ok((cli.sim.settings::<Tag>(game_options), cli.serve, policy))
+    bevy_gym_policy::parse_cli::<Tag, _, _>(NAME, ABOUT, args)
 }
