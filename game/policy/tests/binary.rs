@@ -4,10 +4,9 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output};
 
+use bevy_gym_testkit::{Server, step_target};
 use serde_json::Value;
 
 fn dodge(args: &[&str]) -> Output {
@@ -98,72 +97,20 @@ fn a_policy_that_does_not_fit_fails_with_one_line() {
     );
 }
 
-/// A served `bevy-dodge`, killed on drop.
-struct Server {
-    child: Child,
-    addr: String,
+/// A served `bevy-dodge` (killed on drop).
+fn start(args: &[&str]) -> Server {
+    Server::start(common::dodge_binary().to_str().expect("UTF-8 path"), args)
 }
 
-impl Server {
-    fn start(args: &[&str]) -> Self {
-        let mut child = Command::new(common::dodge_binary())
-            .args(["--port", "0"])
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("bevy-dodge starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let addr = line.trim().trim_start_matches("http://").to_string();
-        Self { child, addr }
-    }
-
-    /// One request on its own connection: the status and the body.
-    fn request(&self, method: &str, target: &str, body: &[u8]) -> (u16, Vec<u8>) {
-        let mut stream = TcpStream::connect(&self.addr).unwrap();
-        let head = format!(
-            "{method} {target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: {}\r\n\r\n",
-            body.len()
-        );
-        stream.write_all(head.as_bytes()).unwrap();
-        stream.write_all(body).unwrap();
-        let mut reply = Vec::new();
-        stream.read_to_end(&mut reply).unwrap();
-        let split = reply.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
-        let status = String::from_utf8_lossy(&reply[9..12]).parse().unwrap();
-        (status, reply[split + 4..].to_vec())
-    }
-
-    fn step(&self, first: &str, second: &str) -> u16 {
-        let payload = format!("[{{\"action\":\"{first}\"}},{{\"action\":\"{second}\"}}]");
-        let encoded: String = payload
-            .bytes()
-            .map(|b| {
-                if b.is_ascii_alphanumeric() {
-                    (b as char).to_string()
-                } else {
-                    format!("%{b:02X}")
-                }
-            })
-            .collect();
-        self.request("GET", &format!("/step?payload={encoded}"), b"")
-            .0
-    }
-
-    fn state(&self) -> Vec<u8> {
-        self.request("GET", "/state", b"").1
-    }
+/// A bevy_rl `/step` with the two agents' action strings: its status.
+fn bevy_rl_step(server: &Server, first: &str, second: &str) -> u16 {
+    server
+        .get(&step_target(&[Some(first), Some(second)]))
+        .status
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+fn state(server: &Server) -> Vec<u8> {
+    server.get("/state").body
 }
 
 #[test]
@@ -179,8 +126,9 @@ fn serving_with_a_policy_marks_its_agents_and_ignores_their_http_actions() {
         "--seed",
         "9",
     ];
-    let (a, b) = (Server::start(&args), Server::start(&args));
-    let (status, spec) = a.request("GET", "/spec", b"");
+    let (a, b) = (start(&args), start(&args));
+    let reply = a.get("/spec");
+    let (status, spec) = (reply.status, reply.body);
     assert_eq!(status, 200);
     let spec: Value = serde_json::from_slice(&spec).unwrap();
     assert_eq!(spec["agents"][0]["driven_by"], "policy");
@@ -188,16 +136,25 @@ fn serving_with_a_policy_marks_its_agents_and_ignores_their_http_actions() {
     for step in 0..30 {
         let other = ["IDLE", "UP", "DOWN", "LEFT", "RIGHT"][step % 5];
         assert_eq!(
-            a.step("JUMP", other),
+            bevy_rl_step(&a, "JUMP", other),
             200,
             "agent 0's string is ignored, however invalid"
         );
-        assert_eq!(b.step("LEFT", other), 200);
+        assert_eq!(bevy_rl_step(&b, "LEFT", other), 200);
     }
     // The binary route too: agent 0's value is skipped, agent 1's still checked.
     let body = |first: i32, second: i32| [first.to_le_bytes(), second.to_le_bytes()].concat();
-    assert_eq!(a.request("POST", "/v1/step?obs=none", &body(99, 1)).0, 200);
-    assert_eq!(b.request("POST", "/v1/step?obs=none", &body(0, 1)).0, 200);
-    assert_eq!(a.request("POST", "/v1/step?obs=none", &body(0, 99)).0, 400);
-    assert_eq!(a.state(), b.state());
+    assert_eq!(
+        a.request("POST", "/v1/step?obs=none", &body(99, 1)).status,
+        200
+    );
+    assert_eq!(
+        b.request("POST", "/v1/step?obs=none", &body(0, 1)).status,
+        200
+    );
+    assert_eq!(
+        a.request("POST", "/v1/step?obs=none", &body(0, 99)).status,
+        400
+    );
+    assert_eq!(state(&a), state(&b));
 }

@@ -1,12 +1,11 @@
 //! Shared test helpers: an in-process dodge environment, and the real server binary driven over
-//! raw HTTP/1.1 (no client library, so the tests see the exact bytes).
+//! raw HTTP/1.1 through bevy_gym_testkit (shared by the game crates' tests).
 
-#![allow(dead_code)]
+// Each test binary uses a part of this module.
+#![allow(dead_code, unused_imports)]
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::ops::{Deref, DerefMut};
+use std::process::Child;
 
 use bevy_gym_dodge::Dodge;
 use bevy_gym_server::Environment;
@@ -19,183 +18,35 @@ pub fn env(args: &[&str]) -> Environment<Dodge> {
     Environment::<Dodge>::new(bevy_gym_dodge::app(settings)).expect("environment starts")
 }
 
-/// One HTTP reply.
-#[derive(Debug)]
-pub struct Reply {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-}
+pub use bevy_gym_testkit::{Actions, Connection, Reply, encode, step_target};
 
-impl Reply {
-    pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// A running `bevy-dodge` process, killed on drop.
-pub struct Server {
-    pub child: Child,
-    pub addr: String,
-    pub url: String,
-}
+/// A running `bevy-dodge`, killed on drop (the shared `Server` with this crate's binary).
+pub struct Server(bevy_gym_testkit::Server);
 
 impl Server {
-    /// Starts the binary with `--port 0` plus `args` and reads its address from stdout.
+    /// Starts `bevy-dodge` with `--port 0` plus `args` and reads its address from stdout.
     pub fn start(args: &[&str]) -> Self {
-        let port_zero: Vec<&str> = ["--port", "0"]
-            .into_iter()
-            .chain(args.iter().copied())
-            .collect();
-        let (child, url) = spawn_announcing(&port_zero);
-        assert!(
-            url.starts_with("http://127.0.0.1:"),
-            "first stdout line: {url:?}"
-        );
-        let addr = url.trim_start_matches("http://").to_string();
-        Self { child, addr, url }
-    }
-
-    pub fn connect(&self) -> Connection {
-        Connection::open(&self.addr)
-    }
-
-    /// One request on a fresh connection.
-    pub fn request(&self, method: &str, target: &str, body: &[u8]) -> Reply {
-        self.connect().request(method, target, body)
-    }
-
-    pub fn get(&self, target: &str) -> Reply {
-        self.request("GET", target, b"")
+        Self(bevy_gym_testkit::Server::start(
+            env!("CARGO_BIN_EXE_bevy-dodge"),
+            args,
+        ))
     }
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+impl Deref for Server {
+    type Target = bevy_gym_testkit::Server;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl DerefMut for Server {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
     }
 }
 
 /// Starts `bevy-dodge args` and returns it with the address it announced on its first stdout line.
 pub fn spawn_announcing(args: &[&str]) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bevy-dodge"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("bevy-dodge starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("address line");
-    (child, line.trim().to_string())
-}
-
-/// A keep-alive HTTP/1.1 connection.
-pub struct Connection {
-    reader: BufReader<TcpStream>,
-}
-
-impl Connection {
-    pub fn open(addr: &str) -> Self {
-        let stream = TcpStream::connect(addr).expect("connect");
-        stream
-            .set_read_timeout(Some(Duration::from_secs(10)))
-            .unwrap();
-        stream.set_nodelay(true).unwrap();
-        Self {
-            reader: BufReader::new(stream),
-        }
-    }
-
-    pub fn request(&mut self, method: &str, target: &str, body: &[u8]) -> Reply {
-        let head = format!(
-            "{method} {target} HTTP/1.1\r\nHost: localhost\r\nContent-Length: {}\r\n\r\n",
-            body.len()
-        );
-        let stream = self.reader.get_mut();
-        stream.write_all(head.as_bytes()).unwrap();
-        stream.write_all(body).unwrap();
-        let mut status_line = String::new();
-        self.reader
-            .read_line(&mut status_line)
-            .expect("status line");
-        let status: u16 = status_line
-            .split_whitespace()
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or_else(|| panic!("bad status line {status_line:?}"));
-        let mut headers = Vec::new();
-        loop {
-            let mut line = String::new();
-            self.reader.read_line(&mut line).unwrap();
-            let line = line.trim_end();
-            if line.is_empty() {
-                break;
-            }
-            let (k, v) = line.split_once(':').unwrap();
-            headers.push((k.trim().to_string(), v.trim().to_string()));
-        }
-        let len: usize = headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
-            .map(|(_, v)| v.parse().unwrap())
-            .unwrap_or(0);
-        let mut body = vec![0u8; len];
-        self.reader.read_exact(&mut body).unwrap();
-        Reply {
-            status,
-            headers,
-            body,
-        }
-    }
-}
-
-/// Percent-encodes a query value (everything but unreserved characters).
-pub fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-/// `/step?payload=` for these action strings (`None` → `null`).
-pub fn step_target(actions: &[Option<&str>]) -> String {
-    let items: Vec<String> = actions
-        .iter()
-        .map(|a| match a {
-            Some(s) => format!("{{\"action\":{}}}", serde_json::to_string(s).unwrap()),
-            None => "{\"action\":null}".to_string(),
-        })
-        .collect();
-    format!(
-        "/step?payload={}",
-        encode(&format!("[{}]", items.join(",")))
-    )
-}
-
-/// A tiny deterministic action sequence generator (xorshift), independent of the game's RNG.
-pub struct Actions(pub u64);
-
-impl Actions {
-    pub fn next_index(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n
-    }
+    bevy_gym_testkit::spawn_announcing(env!("CARGO_BIN_EXE_bevy-dodge"), args)
 }
