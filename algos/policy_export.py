@@ -9,7 +9,8 @@ all float32; string metadata `format`, `format_version`, `algorithm`, `layers` (
 {"weight", "bias", "activation"}: y = act(x Wᵀ + b)), `output` ("argmax": the lowest index of the
 largest output; "scaled": y * tensor[`output_scale`] + tensor[`output_bias`]), `observation_space`
 and `action_space` (the server's /spec JSON), `game`, `env_id`, `options` (JSON), `eval_seed`,
-`created_by`. See algos/README.md."""
+`created_by`. A reader computes in float64 and rounds a continuous action to float32 once
+(`act_float64` says why). See algos/README.md."""
 
 from __future__ import annotations
 
@@ -85,6 +86,39 @@ def run_info(envs: gym.vector.VectorEnv, env_id: str, eval_seed: int, created_by
         eval_seed=eval_seed,
         created_by=created_by,
     )
+
+
+def act_float64(net: PolicyNet) -> Callable[[torch.Tensor], torch.Tensor]:
+    """The deterministic action as the policy file defines it (its layers, then the argmax or
+    the scaling), computed in float64 from a snapshot of the float32 weights; continuous actions
+    come back float32. This is the evaluation's policy, in Python as in the game: in float32, two
+    correct forward passes that sum in different orders (PyTorch's matmul, the game's loops)
+    differ in the last bits, and a long continuous-action episode turns that into another
+    trajectory; in float64 they differ by ~1e-16 and round to the same float32 action."""
+    layers = [
+        (
+            net.tensors[layer.weight].detach().double().T,
+            net.tensors[layer.bias].detach().double(),
+            layer.activation,
+        )
+        for layer in net.layers
+    ]
+    scale = bias = None
+    if net.output == "scaled":
+        assert net.output_scale is not None and net.output_bias is not None
+        scale = net.tensors[net.output_scale].detach().double()
+        bias = net.tensors[net.output_bias].detach().double()
+
+    def act(x: torch.Tensor) -> torch.Tensor:
+        y = x.double()
+        for weight, b, activation in layers:
+            y = y @ weight + b
+            y = {"relu": torch.relu, "tanh": torch.tanh, "none": lambda v: v}[activation](y)
+        if net.output == "argmax":
+            return y.argmax(dim=1)
+        return (y * scale + bias).float()
+
+    return act
 
 
 def _scalar(bound: np.ndarray, what: str) -> float:

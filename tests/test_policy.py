@@ -282,11 +282,7 @@ def python_evaluation(algorithm: str, run: Path, eval_seed: int) -> tuple[np.nda
     net = script.QNetwork(envs) if algorithm == "dqn" else script.Actor(envs)
     envs.close()
     net.load_state_dict(checkpoint["q_network" if algorithm == "dqn" else "actor"])
-
-    def act(x: torch.Tensor) -> torch.Tensor:
-        """The script's deterministic action: greedy (DQN), the mean action (SAC)."""
-        return net(x).argmax(dim=1) if algorithm == "dqn" else net.get_action(x)[2]
-
+    act = algos_module("policy_export").act_float64(script.policy_net(net))
     return utils.evaluate(script.make_env, act, saved, device)
 
 
@@ -294,9 +290,10 @@ def reference_player(
     binary: str, policy: Path, episodes: int, seed: int, options: dict
 ) -> tuple[np.ndarray, np.ndarray]:
     """What `bevy-dodge --policy POLICY --agents N --arena-mode separate --episodes N --seed S`
-    must do, from the file alone (numpy, float32): start the server with the run's options and
-    that seed, act from its first observations (no other reset), and keep each arena's first
-    episode, its length counting the last step and its return summing every reward."""
+    must do, from the file alone (numpy, in float64 as the format says): start the server with
+    the run's options and that seed, act from its first observations (no other reset), and keep
+    each arena's first episode, its length counting the last step and its return summing every
+    reward."""
     tensors, metadata = algos_module("policy_export").read_policy(policy)
     arenas = ["--agents", str(episodes), "--arena-mode", "separate", "--seed", str(seed)]
     server = ServerProcess(binary, [*arenas, *option_flags(options)])
@@ -306,14 +303,17 @@ def reference_player(
         returns, lengths = np.zeros(episodes), np.zeros(episodes, int)
         finished = np.zeros(episodes, bool)
         while not finished.all():
-            x = obs.reshape(episodes, -1).astype(np.float32)
+            x = obs.reshape(episodes, -1).astype(np.float64)
             for layer in json.loads(metadata["layers"]):
-                x = x @ tensors[layer["weight"]].T + tensors[layer["bias"]]
+                weight, bias = (tensors[layer[k]].astype(np.float64) for k in ("weight", "bias"))
+                x = x @ weight.T + bias
                 x = {"relu": np.maximum(x, 0), "tanh": np.tanh(x), "none": x}[layer["activation"]]
             if metadata["output"] == "argmax":
                 actions = np.argmax(x, axis=1)
             else:
-                actions = x * tensors[metadata["output_scale"]] + tensors[metadata["output_bias"]]
+                names = (metadata["output_scale"], metadata["output_bias"])
+                scale, shift = (tensors[name].astype(np.float64) for name in names)
+                actions = (x * scale + shift).astype(np.float32)
             res = remote.step(actions)
             returns += np.where(finished, 0.0, res.rewards.astype(np.float64))
             lengths += ~finished

@@ -201,7 +201,7 @@ fn network(tensors: &Tensors, layers: &Value, observation: &Space) -> Result<Mlp
                 "layer {l} takes {inputs} inputs but {source}; expected equal sizes"
             ));
         }
-        dense.push(Dense::new(&weight, bias, activation));
+        dense.push(Dense::new(&weight, &bias, activation));
         expected_inputs = outputs;
     }
     Ok(Mlp::new(dense))

@@ -1,6 +1,13 @@
-//! The forward pass: dense layers, `y = act(x·Wᵀ + b)`, over a batch of rows, in plain f32 loops.
+//! The forward pass: dense layers, `y = act(x·Wᵀ + b)`, over a batch of rows, in plain loops.
 //! Hand-written rather than a tensor library: for these sizes it builds in seconds and runs as
 //! fast (docs/policy_in_game.md has the measurements).
+//!
+//! It computes in f64 from the file's f32 weights, and the action is rounded to f32 once, at the
+//! end. In f32, two correct forward passes that sum in different orders (this one and PyTorch's
+//! matmul) differ in the last bits, and a long continuous-action episode amplifies that into a
+//! different trajectory. In f64 the two differ by about 1e-16, far below half an f32 step, so
+//! both round to the same f32 action and the Python evaluation (which also computes in f64,
+//! algos/policy_export.py) and the game play the same episodes.
 
 /// A layer's activation, applied element-wise after the affine map.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,7 +28,7 @@ impl Activation {
         }
     }
 
-    fn apply(self, values: &mut [f32]) {
+    fn apply(self, values: &mut [f64]) {
         match self {
             Activation::Relu => values.iter_mut().for_each(|v| *v = v.max(0.0)),
             Activation::Tanh => values.iter_mut().for_each(|v| *v = v.tanh()),
@@ -38,19 +45,19 @@ impl Activation {
 pub struct Dense {
     inputs: usize,
     outputs: usize,
-    packed: Vec<f32>,
-    bias: Vec<f32>,
+    packed: Vec<f64>,
+    bias: Vec<f64>,
     activation: Activation,
 }
 
-/// Outputs computed together: two AVX registers of f32.
-const LANES: usize = 16;
+/// Outputs computed together: two AVX registers of f64.
+const LANES: usize = 8;
 /// Batch rows computed together, so each weight block loaded serves this many rows.
 const ROWS: usize = 4;
 
 impl Dense {
     /// A layer from a weight of shape `(outputs, inputs)`, row-major as PyTorch stores it.
-    pub fn new(weight: &[f32], bias: Vec<f32>, activation: Activation) -> Self {
+    pub fn new(weight: &[f32], bias: &[f32], activation: Activation) -> Self {
         let outputs = bias.len();
         let inputs = weight.len().checked_div(outputs).unwrap_or(0);
         assert_eq!(
@@ -63,14 +70,14 @@ impl Dense {
         for (o, row) in weight.chunks_exact(inputs.max(1)).enumerate() {
             let (block, lane) = (o / LANES, o % LANES);
             for (i, w) in row.iter().enumerate() {
-                packed[(block * inputs + i) * LANES + lane] = *w;
+                packed[(block * inputs + i) * LANES + lane] = f64::from(*w);
             }
         }
         Self {
             inputs,
             outputs,
             packed,
-            bias,
+            bias: bias.iter().map(|b| f64::from(*b)).collect(),
             activation,
         }
     }
@@ -84,7 +91,7 @@ impl Dense {
     }
 
     /// `y` (resized to `rows × outputs`) from `x` (`rows × inputs`).
-    pub fn forward(&self, x: &[f32], rows: usize, y: &mut Vec<f32>) {
+    pub fn forward(&self, x: &[f64], rows: usize, y: &mut Vec<f64>) {
         y.clear();
         y.resize(rows * self.outputs, 0.0);
         for y_row in y.chunks_exact_mut(self.outputs.max(1)) {
@@ -95,7 +102,7 @@ impl Dense {
     }
 
     /// Adds `x·Wᵀ` to `y`.
-    fn accumulate(&self, x: &[f32], y: &mut [f32]) {
+    fn accumulate(&self, x: &[f64], y: &mut [f64]) {
         #[cfg(target_arch = "x86_64")]
         if std::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU has AVX2 (checked just above).
@@ -109,12 +116,12 @@ impl Dense {
 /// output is rounded exactly as on any other CPU.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn accumulate_avx2(layer: &Dense, x: &[f32], y: &mut [f32]) {
+fn accumulate_avx2(layer: &Dense, x: &[f64], y: &mut [f64]) {
     accumulate(layer, x, y);
 }
 
 #[inline(always)]
-fn accumulate(layer: &Dense, x: &[f32], y: &mut [f32]) {
+fn accumulate(layer: &Dense, x: &[f64], y: &mut [f64]) {
     let (n_in, n_out) = (layer.inputs, layer.outputs);
     let mut x_tiles = x.chunks_exact(ROWS * n_in);
     let mut y_tiles = y.chunks_exact_mut(ROWS * n_out);
@@ -129,18 +136,18 @@ fn accumulate(layer: &Dense, x: &[f32], y: &mut [f32]) {
 
 /// `R` rows: for each block of outputs, `R × LANES` sums kept in registers over all inputs.
 #[inline(always)]
-fn rows<const R: usize>(layer: &Dense, x: &[f32], y: &mut [f32]) {
+fn rows<const R: usize>(layer: &Dense, x: &[f64], y: &mut [f64]) {
     let (n_in, n_out) = (layer.inputs, layer.outputs);
     for (block, weights) in layer.packed.chunks_exact(n_in * LANES).enumerate() {
         let start = block * LANES;
         let width = LANES.min(n_out - start);
-        let mut sums = [[0.0f32; LANES]; R];
+        let mut sums = [[0.0f64; LANES]; R];
         for (r, sum) in sums.iter_mut().enumerate() {
             sum[..width].copy_from_slice(&y[r * n_out + start..][..width]);
         }
-        let x_rows: [&[f32]; R] = std::array::from_fn(|r| &x[r * n_in..(r + 1) * n_in]);
+        let x_rows: [&[f64]; R] = std::array::from_fn(|r| &x[r * n_in..(r + 1) * n_in]);
         for (i, w) in weights.as_chunks::<LANES>().0.iter().enumerate() {
-            let a: [f32; R] = std::array::from_fn(|r| x_rows[r][i]);
+            let a: [f64; R] = std::array::from_fn(|r| x_rows[r][i]);
             if a.iter().all(|&a| a == 0.0) {
                 continue; // common after a ReLU: the input adds nothing
             }
@@ -156,11 +163,12 @@ fn rows<const R: usize>(layer: &Dense, x: &[f32], y: &mut [f32]) {
     }
 }
 
-/// Dense layers in order, with two scratch buffers reused from call to call.
+/// Dense layers in order, with scratch buffers reused from call to call.
 #[derive(Clone, Debug)]
 pub struct Mlp {
     layers: Vec<Dense>,
-    scratch: [Vec<f32>; 2],
+    input: Vec<f64>,
+    scratch: [Vec<f64>; 2],
 }
 
 impl Mlp {
@@ -168,6 +176,7 @@ impl Mlp {
     pub fn new(layers: Vec<Dense>) -> Self {
         Self {
             layers,
+            input: Vec::new(),
             scratch: [Vec::new(), Vec::new()],
         }
     }
@@ -184,12 +193,14 @@ impl Mlp {
         &self.layers
     }
 
-    /// The outputs (`rows × outputs()`) for `x` (`rows × inputs()`).
-    pub fn forward(&mut self, x: &[f32], rows: usize) -> &mut [f32] {
+    /// The outputs (`rows × outputs()`) for `x` (`rows × inputs()`), in f64.
+    pub fn forward(&mut self, x: &[f32], rows: usize) -> &mut [f64] {
+        self.input.clear();
+        self.input.extend(x.iter().map(|v| f64::from(*v)));
         let [a, b] = &mut self.scratch;
         let (mut input, mut output) = (a, b);
         for (l, layer) in self.layers.iter().enumerate() {
-            let source: &[f32] = if l == 0 { x } else { input };
+            let source: &[f64] = if l == 0 { &self.input } else { input };
             layer.forward(source, rows, output);
             std::mem::swap(&mut input, &mut output);
         }
@@ -201,11 +212,14 @@ impl Mlp {
 mod tests {
     use super::*;
 
-    fn naive(weight: &[f32], bias: &[f32], x: &[f32]) -> Vec<f32> {
+    fn naive(weight: &[f32], bias: &[f32], x: &[f64]) -> Vec<f64> {
         let n_in = x.len();
         bias.iter()
             .enumerate()
-            .map(|(o, b)| b + (0..n_in).map(|i| x[i] * weight[o * n_in + i]).sum::<f32>())
+            .map(|(o, b)| {
+                let terms = (0..n_in).map(|i| x[i] * f64::from(weight[o * n_in + i]));
+                f64::from(*b) + terms.sum::<f64>()
+            })
             .collect()
     }
 
@@ -214,9 +228,9 @@ mod tests {
         // (outputs 3, inputs 5), values small integers so sums are exact.
         let weight: Vec<f32> = (0..15).map(|k| (k % 7) as f32 - 3.0).collect();
         let bias = vec![0.5, -1.0, 2.0];
-        let layer = Dense::new(&weight, bias.clone(), Activation::None);
+        let layer = Dense::new(&weight, &bias, Activation::None);
         for rows in [1, 3, 4, 5, 9] {
-            let x: Vec<f32> = (0..rows * 5).map(|k| (k % 5) as f32 - 2.0).collect();
+            let x: Vec<f64> = (0..rows * 5).map(|k| (k % 5) as f64 - 2.0).collect();
             let mut y = Vec::new();
             layer.forward(&x, rows, &mut y);
             for r in 0..rows {
@@ -232,11 +246,11 @@ mod tests {
 
     #[test]
     fn activations_and_chaining() {
-        let first = Dense::new(&[1.0, -1.0], vec![0.0, 0.0], Activation::Relu);
-        let second = Dense::new(&[1.0, 1.0], vec![0.0], Activation::Tanh);
+        let first = Dense::new(&[1.0, -1.0], &[0.0, 0.0], Activation::Relu);
+        let second = Dense::new(&[1.0, 1.0], &[0.0], Activation::Tanh);
         let mut mlp = Mlp::new(vec![first, second]);
         assert_eq!((mlp.inputs(), mlp.outputs()), (1, 1));
         // x = 2: relu([2, -2]) = [2, 0]; tanh(2).
-        assert_eq!(mlp.forward(&[2.0, -0.5], 2), &[2f32.tanh(), 0.5f32.tanh()]);
+        assert_eq!(mlp.forward(&[2.0, -0.5], 2), &[2f64.tanh(), 0.5f64.tanh()]);
     }
 }

@@ -117,8 +117,9 @@ impl Policy {
     }
 
     /// The outputs (after the head's scaling, as the file's `test.outputs`) for `observations`,
-    /// one row of [`observation_len`](Self::observation_len) floats per agent.
-    pub fn outputs(&mut self, observations: &[f32]) -> &[f32] {
+    /// one row of [`observation_len`](Self::observation_len) floats per agent; in f64, as the
+    /// forward pass computes them (`src/mlp.rs` says why).
+    pub fn outputs(&mut self, observations: &[f32]) -> &[f64] {
         let rows = observations.len() / self.observation_len().max(1);
         assert_eq!(
             rows * self.observation_len(),
@@ -129,7 +130,7 @@ impl Policy {
         if let Head::Scaled { scale, bias } = &self.head {
             for row in out.chunks_exact_mut(scale.len()) {
                 for ((y, s), b) in row.iter_mut().zip(scale).zip(bias) {
-                    *y = *y * s + b;
+                    *y = *y * f64::from(*s) + f64::from(*b);
                 }
             }
         }
@@ -159,8 +160,12 @@ impl Policy {
                 set(actions, r, action);
                 continue;
             }
-            // Inside the bounds the server checks; NaN (never from finite weights) becomes 0.
-            let value = |y: &f32| if y.is_nan() { 0.0 } else { y.clamp(low, high) };
+            // Rounded to f32 once; inside the bounds the server checks; NaN (never from finite
+            // weights) becomes 0.
+            let value = |y: &f64| match *y as f32 {
+                v if v.is_nan() => 0.0,
+                v => v.clamp(low, high),
+            };
             match actions.get_mut(r) {
                 Some(Action::Continuous(values)) => {
                     values.clear();
@@ -185,7 +190,7 @@ fn set(actions: &mut Vec<Action>, index: usize, action: Action) {
 }
 
 /// The index of the largest value, the lowest one among equals (as numpy's `argmax`).
-pub fn argmax_of(values: &[f32]) -> usize {
+pub fn argmax_of(values: &[f64]) -> usize {
     let mut best = 0;
     for (i, v) in values.iter().enumerate().skip(1) {
         if *v > values[best] {

@@ -6,14 +6,15 @@ mod common;
 use bevy_gym_policy::{Head, Policy, argmax_of};
 use bevy_gym_server::Action;
 
-const TOLERANCE: f32 = 1e-4;
+const TOLERANCE: f64 = 1e-4;
 
-fn max_abs_error(a: &[f32], b: &[f32]) -> f32 {
-    assert_eq!(a.len(), b.len());
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f32::max)
+/// The largest difference between our values (f64 outputs or f32 actions) and PyTorch's (f32).
+fn max_abs_error<T: Copy + Into<f64>>(ours: &[T], theirs: &[f32]) -> f64 {
+    assert_eq!(ours.len(), theirs.len());
+    ours.iter()
+        .zip(theirs)
+        .map(|(x, y)| ((*x).into() - f64::from(*y)).abs())
+        .fold(0.0, f64::max)
 }
 
 #[test]
@@ -38,7 +39,8 @@ fn dqn_outputs_and_greedy_actions_match_pytorch() {
     assert_eq!(actions, expected);
     // PyTorch's own outputs give the same argmax as the file's actions (ties: lowest index).
     for (row, action) in test.outputs.chunks_exact(5).zip(&test.actions) {
-        assert_eq!(argmax_of(row), *action as usize);
+        let row: Vec<f64> = row.iter().map(|&q| f64::from(q)).collect();
+        assert_eq!(argmax_of(&row), *action as usize);
     }
 }
 
