@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import glob
 import os
+import pickle
 import random
 import sys
 import time
@@ -84,11 +85,18 @@ def select_device(args: ScriptArgs) -> torch.device:
     return device
 
 
-def start_logging(args: ScriptArgs, device: torch.device) -> tuple[str, SummaryWriter]:
+def start_logging(
+    args: ScriptArgs, device: torch.device, resume: dict[str, Any] | None = None
+) -> tuple[str, SummaryWriter]:
     """The run's name and its TensorBoard writer on `runs/{run_name}`, mirrored to W&B with
-    `--track` (`WANDB_MODE=offline` works without an account)."""
+    `--track` (`WANDB_MODE=offline` works without an account). With `resume` (a checkpoint), the
+    same run continues: same folder, TensorBoard events from its step on replace the killed
+    run's later ones, and the same W&B run."""
     game = f"{args.env.replace('/', '-')}-l{args.level}"
     run_name = f"{game}__{args.exp_name}__{args.seed}__{int(time.time())}"
+    if resume:
+        run_name = resume["run_name"]
+    step = resume["global_step"] if resume else None
     if args.track:
         import wandb  # lazily: only tracked runs need it
 
@@ -98,13 +106,22 @@ def start_logging(args: ScriptArgs, device: torch.device) -> tuple[str, SummaryW
             sync_tensorboard=True,
             config=vars(args),
             name=run_name,
+            id=resume.get("wandb_id") if resume else None,
+            resume="allow" if resume else None,
             tags=[args.exp_name, args.env, f"level{args.level}", device.type],
             save_code=True,
         )
-    writer = SummaryWriter(f"runs/{run_name}")
-    table = "\n".join([f"|{key}|{value}|" for key, value in vars(args).items()])
-    writer.add_text("hyperparameters", f"|param|value|\n|-|-|\n{table}")
+    writer = SummaryWriter(f"runs/{run_name}", purge_step=step)
+    if resume is None:
+        table = "\n".join([f"|{key}|{value}|" for key, value in vars(args).items()])
+        writer.add_text("hyperparameters", f"|param|value|\n|-|-|\n{table}")
     return run_name, writer
+
+
+def wandb_id() -> str | None:
+    """The active W&B run's id (kept in checkpoints so a resumed run continues it)."""
+    wandb = sys.modules.get("wandb")
+    return wandb.run.id if wandb is not None and wandb.run is not None else None
 
 
 def seed_everything(args: ScriptArgs) -> None:
@@ -149,6 +166,26 @@ class ReplayBuffer:
         self.full = self.full or self.pos + len(idx) >= self.size
         self.pos = (self.pos + len(idx)) % self.size
 
+    def __len__(self) -> int:
+        return self.size if self.full else self.pos
+
+    def state_dict(self) -> dict[str, Any]:
+        """The stored transitions and the write position (for checkpoints with --save-buffer)."""
+        arrays = {name: getattr(self, name) for name in ("obs", "next_obs", "actions")}
+        arrays |= {"rewards": self.rewards, "dones": self.dones}
+        return {**arrays, "pos": self.pos, "full": self.full}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Continue from `state_dict()`'s output (same size and spaces)."""
+        for name in ("obs", "next_obs", "actions", "rewards", "dones"):
+            if getattr(self, name).shape != state[name].shape:
+                raise ValueError(
+                    f"saved replay {name} has shape {state[name].shape}, expected "
+                    f"{getattr(self, name).shape} (resume with the same --buffer-size)"
+                )
+            getattr(self, name)[...] = state[name]
+        self.pos, self.full = int(state["pos"]), bool(state["full"])
+
     def sample(self, batch_size: int) -> Batch:
         """`batch_size` stored transitions drawn uniformly with numpy's global generator."""
         idx = np.random.randint(0, self.size if self.full else self.pos, batch_size)
@@ -162,14 +199,19 @@ def evaluate(
     args: ScriptArgs,
     device: torch.device,
     video_dir: str | None = None,
+    video_size: int | None = VIDEO_SIZE,
 ) -> tuple[np.ndarray, np.ndarray]:
     """`args.eval_episodes` episodes of the deterministic policy `act`, one per arena of a fresh
     server (so every episode runs to its end and short ones are not over-counted); their returns
-    and lengths. With `video_dir`, each episode is also written there as `episode-{i}.mp4`."""
+    and lengths. With `video_dir`, each episode is also written there as `episode-{i}.mp4`,
+    `video_size` pixels wide (None: the game's image size, which pixel observations share)."""
     n = args.eval_episodes
-    render_mode = "rgb_array" if video_dir else None
-    # A shared-arena policy is evaluated alone in its arena, like every other.
-    envs = make_env(replace(args, num_agents=1), n, render_mode=render_mode, image_size=VIDEO_SIZE)
+    video = {"render_mode": "rgb_array"} if video_dir else {}
+    if video_dir and video_size is not None:
+        video["image_size"] = video_size
+    if getattr(args, "num_agents", 1) > 1:
+        args = replace(args, num_agents=1)  # a shared-arena policy is evaluated alone, as others
+    envs = make_env(args, n, **video)
     writers = []
     if video_dir:
         import imageio.v2 as imageio
@@ -223,9 +265,16 @@ def summary(returns: np.ndarray, lengths: np.ndarray) -> str:
 
 def load_checkpoint(args: A, device: torch.device) -> tuple[dict[str, Any], A]:
     """The checkpoint at `args.eval_checkpoint` and the `Args` it was trained with: the game
-    settings come from training, the evaluation settings (seed, episodes) from this command line."""
+    settings come from training, the evaluation settings (seed, episodes) from this command line.
+    `--eval-checkpoint` takes a saved model or a crash-safe training checkpoint."""
     assert args.eval_checkpoint is not None
-    checkpoint = torch.load(args.eval_checkpoint, map_location=device, weights_only=True)
+    try:
+        checkpoint = torch.load(args.eval_checkpoint, map_location=device, weights_only=True)
+    except pickle.UnpicklingError:
+        # a crash-safe training checkpoint (checkpoints.py) also holds numpy RNG states and
+        # replay arrays, which weights_only refuses; it is one these scripts wrote
+        checkpoint = torch.load(args.eval_checkpoint, map_location=device, weights_only=False)
+    checkpoint = {**checkpoint.get("parts", {}), **checkpoint}  # its networks under "parts"
     saved = type(args)(**checkpoint["args"])
     return checkpoint, replace(saved, seed=args.seed, eval_episodes=args.eval_episodes)
 

@@ -37,9 +37,11 @@ from algos_utils import (
     select_device,
     start_logging,
     summary,
+    wandb_id,
 )
+from checkpoints import due, load_checkpoint_file, restore_training, resumed_args, save_training
 from gymnasium.vector import AutoresetMode
-from policy_export import POLICY_FILE, Layer, PolicyNet
+from policy_export import POLICY_FILE, Layer, PolicyNet, act_float64
 from tqdm import tqdm
 
 import bevy_gym
@@ -67,6 +69,12 @@ class Args:
     """whether to save mp4 videos of the final evaluation episodes (in `runs/{run_name}/videos`)"""
     save_model: bool = False
     """whether to save model (and its `policy.safetensors`, for the game) into `runs/{run_name}`"""
+    checkpoint_frequency: int = 0
+    """with --save-model: environment steps between crash-safe checkpoints (0: none)"""
+    save_buffer: bool = False
+    """put the replay buffer in the checkpoints too (a resumed run then needs no refill)"""
+    resume: str | None = None
+    """continue the run of this checkpoint (runs/RUN/checkpoint.pt or runs/RUN), as it was set up"""
     eval_checkpoint: str | None = None
     """if set, evaluate this checkpoint instead of training"""
     export_policy: str | None = None
@@ -226,6 +234,9 @@ if __name__ == "__main__":
     args = tyro.cli(Args)
     if args.export_policy and not args.eval_checkpoint:
         raise SystemExit("--export-policy needs --eval-checkpoint (--save-model writes the file)")
+    resumed = load_checkpoint_file(args.resume) if args.resume else None
+    if resumed:  # a resumed run keeps its own settings; the command line says where it is
+        args = resumed_args(Args, resumed, args.resume)
     device = select_device(args)
 
     if args.eval_checkpoint:
@@ -236,10 +247,10 @@ if __name__ == "__main__":
         if args.export_policy:
             save_policy(args.export_policy, policy_net(actor), envs, saved, "continuous")
         envs.close()
-        evaluate_checkpoint(args, saved, make_env, lambda x: actor.get_action(x)[2], device)
+        evaluate_checkpoint(args, saved, make_env, act_float64(policy_net(actor)), device)
         raise SystemExit(0)
 
-    run_name, writer = start_logging(args, device)
+    run_name, writer = start_logging(args, device, resumed)
     seed_everything(args)
 
     # env setup
@@ -268,14 +279,27 @@ if __name__ == "__main__":
 
     rb = ReplayBuffer(args.buffer_size, envs, device)
     recent_returns: deque[float] = deque(maxlen=20)
-    start_time = time.time()
+    parts = {"actor": actor, "qf1": qf1, "qf2": qf2, "qf1_target": qf1_target}
+    parts |= {"qf2_target": qf2_target, "q_optimizer": q_optimizer}
+    parts |= {"actor_optimizer": actor_optimizer}
+    if args.autotune:
+        parts |= {"log_alpha": log_alpha, "a_optimizer": a_optimizer}
+    global_step, learn_after = 0, args.learning_starts
+    if resumed:
+        global_step = resumed["global_step"]
+        if "replay" not in resumed:  # refill the replay memory with the current policy first
+            learn_after = global_step + args.learning_starts
+    start_time, start_step = time.time(), global_step
 
-    # TRY NOT TO MODIFY: start the game
-    obs, _ = envs.reset(seed=args.seed)
+    # TRY NOT TO MODIFY: start the game (a resumed run: fresh episodes, apart from those played)
+    obs, _ = envs.reset(seed=args.seed + global_step)
     envs.action_space.seed(args.seed)
-    progress = tqdm(total=args.total_timesteps, unit="step", mininterval=1.0)
-    global_step = 0
-    for iteration in range(args.total_timesteps // n):
+    if resumed:
+        restore_training(resumed, parts, envs.action_space, rb)
+        alpha = log_alpha.exp().item() if args.autotune else alpha
+        print(f"resumed {run_name} at step {global_step} ({len(rb)} transitions in replay)")
+    progress = tqdm(total=args.total_timesteps, initial=global_step, unit="step", mininterval=1.0)
+    for iteration in range(global_step // n, args.total_timesteps // n):
         # ALGO LOGIC: put action logic here
         if global_step < args.learning_starts:
             actions = envs.action_space.sample()
@@ -305,7 +329,7 @@ if __name__ == "__main__":
         obs = next_obs
 
         # ALGO LOGIC: training.
-        if global_step > args.learning_starts:
+        if global_step > learn_after:
             data = rb.sample(args.batch_size)
             with torch.no_grad():
                 next_actions, next_log_pi, _ = actor.get_action(data.next_observations)
@@ -368,7 +392,7 @@ if __name__ == "__main__":
                     writer.add_scalar("losses/alpha_loss", alpha_loss.item(), global_step)
 
         if (iteration + 1) % 100 == 0:
-            sps = int(global_step / (time.time() - start_time))
+            sps = int((global_step - start_step) / (time.time() - start_time))
             writer.add_scalar("charts/SPS", sps, global_step)
             ret = f"{np.mean(recent_returns):.0f}" if recent_returns else "-"
             progress.set_postfix(SPS=sps, ret=ret)  # ret: mean of the last 20 episodes
@@ -378,13 +402,22 @@ if __name__ == "__main__":
         if last or (args.eval_frequency and global_step % args.eval_frequency < n):
             video_dir = f"runs/{run_name}/videos" if args.capture_video and last else None
             returns, lengths = evaluate(
-                make_env, lambda x: actor.get_action(x)[2], args, device, video_dir
+                make_env, act_float64(policy_net(actor)), args, device, video_dir
             )
             writer.add_scalar("eval/episodic_return", returns.mean(), global_step)
             writer.add_scalar("eval/episodic_length", lengths.mean(), global_step)
             progress.write(f"step {global_step}: eval {summary(returns, lengths)}")
             if video_dir:
                 log_videos(video_dir, global_step)  # with --track, to W&B as well
+
+        # crash-safe checkpoint every `checkpoint_frequency` steps
+        if due(args, global_step, n):
+            replay = rb if args.save_buffer else None
+            counters = {"global_step": global_step}
+            space = envs.action_space
+            path = save_training(run_name, args, counters, parts, space, replay, wandb_id())
+            writer.flush()
+            progress.write(f"step {global_step}: checkpoint {path}")
     progress.close()
     print(f"trained {global_step} steps in {time.time() - start_time:.0f} s")
 
