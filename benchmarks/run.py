@@ -3,6 +3,7 @@
 redraw the plot. Figures, not pass/fail: the exit status is 0 even when a target is missed.
 
     python benchmarks/run.py [--json benchmarks/results.json] [--skip-cargo] [--skip-dqn]
+                             [--skip-learners]
                              [--plot docs/performance/throughput.png] [--binary PATH]"""
 
 from __future__ import annotations
@@ -64,6 +65,59 @@ def dqn_rows() -> list[Row]:
     return rows
 
 
+def pixel_rows() -> list[Row]:
+    """Runs benchmarks/pixel_learner.py in a fresh interpreter (torch stays out of this one)."""
+    group = "SAC from pixels (algos/sac_pixels.py, CPU)"
+    script = Path(__file__).with_name("pixel_learner.py")
+    try:
+        out = subprocess.run(
+            [sys.executable, str(script)], capture_output=True, text=True, timeout=900,
+            check=False, cwd=REPO,
+        )  # fmt: skip
+        doc = json.loads(out.stdout.strip().splitlines()[-1])
+    except (OSError, subprocess.TimeoutExpired, ValueError, IndexError) as exc:
+        tail = locals().get("out")
+        why = tail.stderr.strip()[-300:] if tail is not None else repr(exc)
+        return [Row("pixels", group, "algos/sac_pixels.py did not run", "", note=why)]
+    env, learner, replay = doc["env"], doc["learner"], doc["replay"]
+    return [
+        Row("pixels_env_default", group, f"pixel env, random actions ({doc['image']})",
+            "make_vec", agents=8, arena="separate", obs="pixels 64 grey",
+            steps_per_s=env["default"] / 8, agent_steps_per_s=env["default"]),
+        Row("pixels_env_84_rgb", group, "pixel env, random actions, 84 px RGB", "make_vec",
+            agents=8, arena="separate", obs="pixels 84 RGB", steps_per_s=env["84_rgb"] / 8,
+            agent_steps_per_s=env["84_rgb"]),
+        Row("pixels_learner", group, f"learner updates/s ({doc['image']}, "
+            f"{doc['torch_threads']} torch threads)", "sac_pixels.py",
+            value=learner["updates_per_s"], unit="updates/s",
+            note=f"{learner['updates']} updates timed"),
+        Row("pixels_replay_once", group, "replay bytes per transition, each frame stored once",
+            "frame_replay.py", value=replay["stored_once"], unit="B",
+            note=f"allocated {replay['allocated']:,.0f} B at {replay['buffer_size']:,}"),
+        Row("pixels_replay_naive", group, "replay bytes per transition, both stacks stored",
+            "(DrQ, CURL layout)", value=replay["naive"], unit="B"),
+    ]  # fmt: skip
+
+
+def policy_rows(cargo: str) -> list[Row]:
+    """`cargo bench -p bevy_gym_policy --bench inference`: the in-game policy's cost per agent."""
+    group = "in-game policy (cargo bench inference, Rust f64 MLP)"
+    try:
+        out = subprocess.run(
+            [cargo, "bench", "--quiet", "-p", "bevy_gym_policy", "--bench", "inference"],
+            cwd=REPO / "game", capture_output=True, text=True, timeout=900, check=False,
+        )  # fmt: skip
+        cases = json.loads([ln for ln in out.stdout.splitlines() if ln.startswith("[")][-1])
+    except (OSError, subprocess.TimeoutExpired, ValueError, IndexError) as exc:
+        return [Row("policy", group, f"cargo bench inference did not run: {exc}", "")]
+    return [
+        Row(f"policy_{i}", group, case["case"], "Rust, in process", agents=int(case["agents"]),
+            value=float(case["us_per_agent_step"]), unit="µs/agent-step",
+            note=f"{case['us_per_call']:,.1f} µs/call")
+        for i, case in enumerate(cases)
+    ]  # fmt: skip
+
+
 def judge(rows: list[Row]) -> None:
     """Fills `met` for the throughput targets (the other rows judge themselves)."""
     by_key = {r.key: r for r in rows}
@@ -121,6 +175,7 @@ def main() -> None:
     parser.add_argument("--plot", help="also draw the figure here (needs matplotlib)")
     parser.add_argument("--skip-cargo", action="store_true", help="no in-process floor")
     parser.add_argument("--skip-dqn", action="store_true", help="no DQN run")
+    parser.add_argument("--skip-learners", action="store_true", help="no pixel or policy rows")
     parser.add_argument("--binary", help="the bevy-dodge to measure (default: the installed one)")
     args = parser.parse_args()
     cargo = os.environ.get("CARGO", "cargo")
@@ -144,6 +199,12 @@ def main() -> None:
     if not args.skip_dqn:
         log("DQN run (algos/dqn.py)")
         rows.extend(dqn_rows())
+    if not args.skip_learners:
+        log("SAC from pixels: env, learner, replay (benchmarks/pixel_learner.py)")
+        rows.extend(pixel_rows())
+        if not args.skip_cargo:
+            log("in-game policy: cargo bench -p bevy_gym_policy --bench inference")
+            rows.extend(policy_rows(cargo))
     judge(rows)
     # Floors first: the in-process rows were measured first only to keep the build out of the way.
     groups = dict.fromkeys([cases.GROUP_FLOOR, *(r.group for r in rows)])

@@ -25,10 +25,11 @@ from bevy_gym.envs import dodge_v0
 pytestmark = pytest.mark.server
 
 REPO = Path(__file__).resolve().parent.parent
-SCRIPTS = ["dqn", "sac_continuous"]
+SCRIPTS = ["dqn", "sac_continuous", "sac_pixels"]
 LOSSES = {  # CleanRL's tags, the value estimate among them (q_values or alpha)
     "dqn": {"losses/td_loss", "losses/q_values"},
     "sac_continuous": {"losses/qf1_loss", "losses/qf_loss", "losses/actor_loss", "losses/alpha"},
+    "sac_pixels": {"losses/qf1_values", "losses/qf_loss", "losses/actor_loss", "losses/alpha"},
 }
 TINY = [  # a few hundred steps with small buffers: seconds, not minutes
     "--total-timesteps", "800",

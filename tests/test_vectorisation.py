@@ -66,3 +66,26 @@ def test_sb3_continuous_sac_smoke():
     model = SAC("MlpPolicy", env, learning_starts=32, buffer_size=500, verbose=0)
     model.learn(total_timesteps=100)
     env.close()
+
+
+def test_sb3_cnn_policy_with_frame_stack_runs_on_the_pixel_env_unchanged():
+    """The pixel env as SB3 expects an image env: (H, W, C) uint8 in [0, 255], which SB3's
+    `VecTransposeImage` and `VecFrameStack` take without a wrapper of ours."""
+    import gymnasium
+    from stable_baselines3 import SAC
+    from stable_baselines3.common.env_util import make_vec_env
+    from stable_baselines3.common.vec_env import VecFrameStack
+
+    def make() -> gymnasium.Env:
+        return gymnasium.make(
+            "bevy_gym/DodgeContinuousPixels-v0", image_size=64, grayscale=True, max_episode_steps=30
+        )
+
+    vec = VecFrameStack(make_vec_env(make, n_envs=2), n_stack=3)
+    assert vec.observation_space.shape == (64, 64, 3)
+    model = SAC("CnnPolicy", vec, learning_starts=32, buffer_size=300, batch_size=16, verbose=0)
+    model.learn(total_timesteps=120)
+    obs = vec.reset()
+    action, _ = model.predict(obs, deterministic=True)
+    assert action.shape == (2, 3) and vec.action_space.contains(action[0])
+    vec.close()
