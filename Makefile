@@ -9,10 +9,12 @@ CARGO ?= cargo
 # The game servers, each a pip-installable crate that puts its binary on the venv's PATH.
 GAMES := ./game ./game/tag
 INSTALLED := $(VENV)/.bevy_gym-installed
+RLLIB_INSTALLED := $(VENV)/.bevy_gym-rllib-installed
 SOURCES := pyproject.toml $(shell find game -path '*/target' -prune -o \( -name '*.rs' -o \
 	-name Cargo.toml -o -name Cargo.lock -o -name pyproject.toml \) -print 2>/dev/null)
 
-.PHONY: install train test test-rust test-python test-fast bench lint headless format
+.PHONY: install train test test-rust test-python test-fast bench lint headless format rllib \
+	train-rllib test-rllib
 
 ## Create $(VENV) if missing, then install bevy_gym (editable, with training and dev extras) and
 ## build every game server (bevy-dodge, bevy-tag) into it.
@@ -27,6 +29,23 @@ $(INSTALLED): $(SOURCES)
 ## The main job: SAC on dodge (extra arguments: make train ARGS="--total-timesteps 3000").
 train: install
 	$(PYTHON) algos/sac_continuous.py --env dodge $(ARGS)
+
+## Ray RLlib (the `rllib` extra) in the same environment: Ray pins gymnasium 1.2.2, so pip moves
+## it there; bevy_gym and its tests support it (test-rllib runs them all on it).
+rllib: $(RLLIB_INSTALLED)
+
+$(RLLIB_INSTALLED): $(INSTALLED)
+	$(PYTHON) -m pip install -e ".[train,dev,rllib]"
+	touch $@
+
+## PPO on RLlib across env runners (extra arguments: make train-rllib ARGS="--iterations 1").
+train-rllib: rllib
+	$(PYTHON) algos/ppo_rllib.py --env dodge $(ARGS)
+
+## The Python suite with Ray installed: the RLlib tests (a two-node Ray cluster on this machine)
+## and every other test on Ray's gymnasium.
+test-rllib: rllib
+	$(PYTHON) -m pytest -q
 
 ## Every test: the games' cargo tests, then the Python tests against the real servers.
 test: install test-rust test-python

@@ -23,14 +23,15 @@ def test_envs_is_only_importable_as_bevy_gym_envs(tmp_path):
     assert out.stdout.split() == ["None", "bevy_gym.envs.dodge_v0"]
 
 
-def test_bevy_gym_never_imports_torch(tmp_path):
+def test_bevy_gym_never_imports_torch_or_ray(tmp_path):
+    """Only `bevy_gym.rllib` (the rllib extra) imports ray, and only when it is imported."""
     out = run(
-        "import sys, bevy_gym, bevy_gym.envs.dodge_v0, bevy_gym.envs.dodge; "
-        "print('torch' in sys.modules)",
+        "import sys, bevy_gym, bevy_gym.envs.dodge_v0, bevy_gym.envs.dodge, bevy_gym.envs.tag_v0; "
+        "print('torch' in sys.modules, 'ray' in sys.modules)",
         cwd=str(tmp_path),
     )
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "False"
+    assert out.stdout.split() == ["False", "False"]
 
 
 def test_import_registers_gymnasium_and_pettingzoo_ids(tmp_path):
