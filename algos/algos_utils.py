@@ -225,7 +225,9 @@ def evaluate(
     while not finished.all():
         for i, frame in enumerate(envs.render() if writers else ()):
             if not finished[i]:
-                writers[i].append_data(frame)
+                # a small frame (the game's own image size) enlarged to watchable, whole pixels
+                scale = max(1, VIDEO_SIZE // frame.shape[0])
+                writers[i].append_data(frame.repeat(scale, axis=0).repeat(scale, axis=1))
         with torch.no_grad():
             actions = act(torch.as_tensor(obs, device=device)).cpu().numpy()
         obs, rewards, terminations, truncations, _ = envs.step(actions)

@@ -3,7 +3,7 @@ cluster: each runner launches its own game server, with N arenas in it (the nati
 seeds derived per runner, and a crashed server restarted (bevy_gym/rllib.py says how).
 
     pip install -e ".[rllib]"
-    python algos/ppo_rllib.py --env dodge --level 1 --num-env-runners 2 --iterations 60
+    python algos/ppo_rllib.py --env dodge --level 1 --num-env-runners 2   # docs/results.md
     python algos/ppo_rllib.py --env dodge --num-agents 4      # one shared policy, shared arena
     ray start --head ...; python algos/ppo_rllib.py --address auto --num-env-runners 16
 
@@ -15,11 +15,15 @@ of the local evaluation runner.
 
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
 
+import gymnasium as gym
 import ray
+import torch
 import tyro
-from algos_utils import game_options
+from algos_utils import evaluate, game_options, summary
 from ray.rllib.algorithms.ppo import PPOConfig
 from torch.utils.tensorboard import SummaryWriter
 
@@ -59,7 +63,7 @@ class Args:
     """steps before truncation (default: the game's; dodge: 1000)"""
 
     # Algorithm
-    iterations: int = 60
+    iterations: int = 150
     """training iterations (each samples `train_batch_size` environment steps)"""
     train_batch_size: int = 4000
     """environment steps per iteration"""
@@ -75,12 +79,20 @@ class Args:
     """GAE's lambda"""
     entropy_coeff: float = 0.0
     """the entropy bonus"""
-    eval_interval: int = 5
+    vf_clip_param: float = 10_000.0
+    """the value loss clip (RLlib's default, 10, is for returns of a few units)"""
+    eval_interval: int = 10
     """iterations between deterministic evaluations (0: only at the end)"""
     eval_episodes: int = 10
     """episodes per evaluation"""
+    eval_explore: bool = False
+    """evaluate the stochastic policy (sampled actions) instead of the greedy one"""
     checkpoint_frequency: int = 20
     """iterations between checkpoints (0: only at the end)"""
+    eval_checkpoint: str | None = None
+    """if set, evaluate this checkpoint's greedy policy (one episode per arena, seed + 10000, as
+    the other scripts' --eval-checkpoint) instead of training; single-agent games; the game
+    options are this command line's (pass the training's --level)"""
 
 
 def make_config(args: Args) -> PPOConfig:
@@ -111,6 +123,9 @@ def make_config(args: Args) -> PPOConfig:
             gamma=args.gamma,
             lambda_=args.lambda_,
             entropy_coeff=args.entropy_coeff,
+            # RLlib clips the value loss at 10 by default, for returns of a few units; dodge's
+            # discounted returns reach ~400 (+4 a step), which that clip would keep unlearnt.
+            vf_clip_param=args.vf_clip_param,
         )
         .learners(num_learners=0)  # the learner trains in this process
         .evaluation(
@@ -118,7 +133,7 @@ def make_config(args: Args) -> PPOConfig:
             evaluation_duration=args.eval_episodes,
             evaluation_duration_unit="episodes",
             evaluation_num_env_runners=0,
-            evaluation_config={"explore": False, "num_envs_per_env_runner": 1},
+            evaluation_config={"explore": args.eval_explore, "num_envs_per_env_runner": 1},
         )
     )
     if multi_agent:
@@ -127,6 +142,34 @@ def make_config(args: Args) -> PPOConfig:
         probe.close()
         config = config.multi_agent(policies=set(policies), policy_mapping_fn=mapping)
     return bevy_gym.rllib.configure(config, seed=args.seed, multi_agent=multi_agent)
+
+
+def make_env(args: Args, num_envs: int, **kwargs: Any) -> gym.vector.VectorEnv:
+    """`num_envs` separate arenas of one server: the evaluation's env (algos_utils.evaluate)."""
+    env_id = bevy_gym.resolve(args.env, action="discrete")
+    game = game_options(env_id, level=args.level, max_episode_steps=args.max_episode_steps)
+    return gym.make_vec(env_id, num_envs=num_envs, vectorization_mode="vector_entry_point",
+                        **game, **kwargs)  # fmt: skip
+
+
+def evaluate_checkpoint(args: Args) -> None:
+    """The greedy policy of an RLlib checkpoint, evaluated as dqn.py evaluates its own."""
+    from ray.rllib.core import (
+        COMPONENT_LEARNER,
+        COMPONENT_LEARNER_GROUP,
+        COMPONENT_RL_MODULE,
+        DEFAULT_MODULE_ID,
+    )
+    from ray.rllib.core.rl_module.rl_module import RLModule
+
+    parts = (COMPONENT_LEARNER_GROUP, COMPONENT_LEARNER, COMPONENT_RL_MODULE, DEFAULT_MODULE_ID)
+    module = RLModule.from_checkpoint(Path(args.eval_checkpoint).absolute().joinpath(*parts))
+
+    def act(obs: torch.Tensor) -> torch.Tensor:
+        return module.forward_inference({"obs": obs})["action_dist_inputs"].argmax(-1)
+
+    returns, lengths = evaluate(make_env, act, replace(args, num_agents=1), torch.device("cpu"))
+    print(f"eval {args.eval_checkpoint}: {summary(returns, lengths)}")
 
 
 def metric(result: dict, *path: str) -> float | None:
@@ -140,6 +183,9 @@ def metric(result: dict, *path: str) -> float | None:
 
 if __name__ == "__main__":
     args = tyro.cli(Args)
+    if args.eval_checkpoint:
+        evaluate_checkpoint(args)
+        raise SystemExit(0)
     game = f"{args.env.replace('/', '-')}-l{args.level}"
     run_name = f"{game}__{args.exp_name}__{args.seed}__{int(time.time())}"
     if args.track:
@@ -181,6 +227,9 @@ if __name__ == "__main__":
                     result, "evaluation", "env_runners", "episode_len_mean"
                 ),
             }
+            if iteration % (args.eval_interval or args.iterations):
+                # RLlib repeats the last evaluation's figures in results between evaluations
+                scalars["eval/episodic_return"] = scalars["eval/episodic_length"] = None
             for tag, value in scalars.items():
                 if value is not None:
                     writer.add_scalar(tag, value, steps)

@@ -50,6 +50,14 @@ if __name__ == "__main__":
     if args.random is not None:
         ax.axhline(args.random, color="gray", linestyle=":", label=f"random {args.random:g}")
     ax.set_xlabel("environment steps")
+    if "eval/wall_clock_s" in events.Tags()["scalars"]:  # wall-clock minutes along the top
+        at, seconds = series(events, "eval/wall_clock_s")
+        at, minutes = np.concatenate([[0], at]), np.concatenate([[0], seconds / 60])
+        top = ax.secondary_xaxis(
+            "top",
+            functions=(lambda x: np.interp(x, at, minutes), lambda m: np.interp(m, minutes, at)),
+        )
+        top.set_xlabel("wall-clock minutes")
     ax.set_ylabel(f"episode {args.metric}")
     ax.set_title(args.title or args.run.name)
     ax.grid(alpha=0.3)

@@ -52,8 +52,9 @@ pub struct Dense {
 
 /// Outputs computed together: two AVX registers of f64.
 const LANES: usize = 8;
-/// Batch rows computed together, so each weight block loaded serves this many rows.
-const ROWS: usize = 4;
+/// Batch rows computed together, so each weight block loaded serves this many rows (2 × 8 f64
+/// sums fit the registers; 4 rows spilled and ran 3.6× slower, docs/policy_in_game.md).
+const ROWS: usize = 2;
 
 impl Dense {
     /// A layer from a weight of shape `(outputs, inputs)`, row-major as PyTorch stores it.
