@@ -99,6 +99,15 @@ def resumed_args(cls: type[A], checkpoint: dict[str, Any], resume: str) -> A:
     return cls(**{**checkpoint["args"], "resume": resume})
 
 
+def starting_point(checkpoint: dict[str, Any] | None, learning_starts: int) -> tuple[int, int]:
+    """(global_step, the step after which learning starts) for a fresh run or a resumed one: a
+    run resumed without its replay buffer first refills `learning_starts` transitions."""
+    if checkpoint is None:
+        return 0, learning_starts
+    step = checkpoint["global_step"]
+    return step, learning_starts if "replay" in checkpoint else step + learning_starts
+
+
 def due(args: Any, global_step: int, steps_per_iteration: int) -> bool:
     """Whether this vector step crosses a multiple of `--checkpoint-frequency` (with
     `--save-model`)."""

@@ -37,7 +37,14 @@ from algos_utils import (
     summary,
     wandb_id,
 )
-from checkpoints import due, load_checkpoint_file, restore_training, resumed_args, save_training
+from checkpoints import (
+    due,
+    load_checkpoint_file,
+    restore_training,
+    resumed_args,
+    save_training,
+    starting_point,
+)
 from gymnasium.vector import AutoresetMode
 from policy_export import POLICY_FILE, Layer, PolicyNet, act_float64
 from tqdm import tqdm
@@ -222,11 +229,7 @@ if __name__ == "__main__":
     rb = ReplayBuffer(args.buffer_size, envs, device)
     recent_returns: deque[float] = deque(maxlen=20)
     parts = {"q_network": q_network, "target_network": target_network, "optimizer": optimizer}
-    global_step, learn_after = 0, args.learning_starts
-    if resumed:
-        global_step = resumed["global_step"]
-        if "replay" not in resumed:  # refill the replay memory with the current policy first
-            learn_after = global_step + args.learning_starts
+    global_step, learn_after = starting_point(resumed, args.learning_starts)
     start_time, start_step = time.time(), global_step
 
     # TRY NOT TO MODIFY: start the game (a resumed run: fresh episodes, apart from those played)

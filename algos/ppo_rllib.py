@@ -23,9 +23,8 @@ import gymnasium as gym
 import ray
 import torch
 import tyro
-from algos_utils import evaluate, game_options, summary
+from algos_utils import evaluate, game_options, start_logging, summary
 from ray.rllib.algorithms.ppo import PPOConfig
-from torch.utils.tensorboard import SummaryWriter
 
 import bevy_gym
 import bevy_gym.rllib
@@ -186,22 +185,7 @@ if __name__ == "__main__":
     if args.eval_checkpoint:
         evaluate_checkpoint(args)
         raise SystemExit(0)
-    game = f"{args.env.replace('/', '-')}-l{args.level}"
-    run_name = f"{game}__{args.exp_name}__{args.seed}__{int(time.time())}"
-    if args.track:
-        import wandb
-
-        wandb.init(
-            project=args.wandb_project_name,
-            entity=args.wandb_entity,
-            sync_tensorboard=True,
-            config=vars(args),
-            name=run_name,
-            save_code=True,
-        )
-    writer = SummaryWriter(f"runs/{run_name}")
-    table = "\n".join([f"|{key}|{value}|" for key, value in vars(args).items()])
-    writer.add_text("hyperparameters", f"|param|value|\n|-|-|\n{table}")
+    run_name, writer = start_logging(args, torch.device("cpu"))  # the learner's device
 
     if args.address:
         ray.init(address=args.address)

@@ -39,7 +39,14 @@ from algos_utils import (
     summary,
     wandb_id,
 )
-from checkpoints import due, load_checkpoint_file, restore_training, resumed_args, save_training
+from checkpoints import (
+    due,
+    load_checkpoint_file,
+    restore_training,
+    resumed_args,
+    save_training,
+    starting_point,
+)
 from gymnasium.vector import AutoresetMode
 from policy_export import POLICY_FILE, Layer, PolicyNet, act_float64
 from tqdm import tqdm
@@ -284,11 +291,7 @@ if __name__ == "__main__":
     parts |= {"actor_optimizer": actor_optimizer}
     if args.autotune:
         parts |= {"log_alpha": log_alpha, "a_optimizer": a_optimizer}
-    global_step, learn_after = 0, args.learning_starts
-    if resumed:
-        global_step = resumed["global_step"]
-        if "replay" not in resumed:  # refill the replay memory with the current policy first
-            learn_after = global_step + args.learning_starts
+    global_step, learn_after = starting_point(resumed, args.learning_starts)
     start_time, start_step = time.time(), global_step
 
     # TRY NOT TO MODIFY: start the game (a resumed run: fresh episodes, apart from those played)

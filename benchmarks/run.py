@@ -34,18 +34,25 @@ def log(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def dqn_rows() -> list[Row]:
-    """Runs benchmarks/dqn_share.py in a fresh interpreter (torch stays out of this one)."""
-    script = Path(__file__).with_name("dqn_share.py")
+def script_json(name: str, timeout: int) -> tuple[dict | None, str]:
+    """Run benchmarks/{name} in a fresh interpreter (torch stays out of this one): its last
+    stdout line as JSON, or None and why not."""
+    script = Path(__file__).with_name(name)
     try:
         out = subprocess.run(
-            [sys.executable, str(script)], capture_output=True, text=True, timeout=300,
+            [sys.executable, str(script)], capture_output=True, text=True, timeout=timeout,
             check=False, cwd=REPO,
         )  # fmt: skip
-        doc = json.loads(out.stdout.strip().splitlines()[-1])
+        return json.loads(out.stdout.strip().splitlines()[-1]), ""
     except (OSError, subprocess.TimeoutExpired, ValueError, IndexError) as exc:
         tail = locals().get("out")
-        why = tail.stderr.strip()[-300:] if tail is not None else repr(exc)
+        return None, tail.stderr.strip()[-300:] if tail is not None else repr(exc)
+
+
+def dqn_rows() -> list[Row]:
+    """benchmarks/dqn_share.py: the environment's share of a DQN run's wall time."""
+    doc, why = script_json("dqn_share.py", 300)
+    if doc is None:
         return [Row("dqn", "DQN run", "algos/dqn.py did not run", "", note=why)]
     if "error" in doc:
         return [Row("dqn", "DQN run", doc["error"], "")]
@@ -66,18 +73,10 @@ def dqn_rows() -> list[Row]:
 
 
 def pixel_rows() -> list[Row]:
-    """Runs benchmarks/pixel_learner.py in a fresh interpreter (torch stays out of this one)."""
+    """benchmarks/pixel_learner.py: the pixel env, the learner's updates/s, replay bytes."""
     group = "SAC from pixels (algos/sac_pixels.py, CPU)"
-    script = Path(__file__).with_name("pixel_learner.py")
-    try:
-        out = subprocess.run(
-            [sys.executable, str(script)], capture_output=True, text=True, timeout=900,
-            check=False, cwd=REPO,
-        )  # fmt: skip
-        doc = json.loads(out.stdout.strip().splitlines()[-1])
-    except (OSError, subprocess.TimeoutExpired, ValueError, IndexError) as exc:
-        tail = locals().get("out")
-        why = tail.stderr.strip()[-300:] if tail is not None else repr(exc)
+    doc, why = script_json("pixel_learner.py", 900)
+    if doc is None:
         return [Row("pixels", group, "algos/sac_pixels.py did not run", "", note=why)]
     env, learner, replay = doc["env"], doc["learner"], doc["replay"]
     return [
