@@ -72,15 +72,21 @@ def test_no_server_outlives_its_python_process(dodge_binary, how):
         env = gym.make("bevy_gym/Dodge-v0", binary={dodge_binary!r})
         env.reset(seed=0)
         print(env.unwrapped.remote.process.pid, flush=True)
+        sys.stdin.readline()  # the test has seen the server alive
         if {how!r} == "exit":
             sys.exit(0)  # no close(): the atexit finalizer must stop the server
         time.sleep(120)
         """
     )
-    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, cwd=REPO)
+    child = subprocess.Popen(
+        [sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=REPO
+    )
     try:
         server_pid = int(child.stdout.readline())
+        # Checked before the child goes on: exiting right after printing raced this check.
         assert alive(server_pid)
+        child.stdin.write(b"\n")
+        child.stdin.flush()
         if how == "sigkill":
             os.kill(child.pid, signal.SIGKILL)
         child.wait(timeout=30)
