@@ -122,8 +122,9 @@ class FrameReplay:
         next episode's first frame."""
         ended = np.asarray(terminations, bool) | np.asarray(truncations, bool)
         following = channels_first(next_observations)
-        last = following.copy()
+        last = following  # copied only on a step where an arena ended
         if ended.any():
+            last = following.copy()
             assert final_observations is not None, "an arena ended: final_obs is needed"
             last[ended] = channels_first(np.stack(final_observations[ended]))
         slot = self.added % self.per_env

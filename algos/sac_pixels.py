@@ -350,7 +350,6 @@ if __name__ == "__main__":
     rb = FrameReplay(args.buffer_size, n, frame_shape, args.frame_stack, action_shape, args.seed)
     global_step, updates, update_budget = 0, 0, 0.0
     envs.action_space.seed(args.seed)
-    reset_seed = args.seed
     parts = {
         "critic": critic,
         "critic_target": critic_target,
@@ -364,7 +363,6 @@ if __name__ == "__main__":
         restore_training(resumed, parts, envs.action_space, rb)
         global_step, updates = resumed["global_step"], resumed["updates"]
         update_budget = resumed["update_budget"]
-        reset_seed = args.seed + global_step  # fresh episodes, apart from those already played
         print(f"resumed {run_name} at step {global_step} ({len(rb)} transitions in replay)")
     alpha = log_alpha.exp().item()
     recent_returns: deque[float] = deque(maxlen=20)
@@ -372,7 +370,7 @@ if __name__ == "__main__":
     learn_seconds = 0.0  # time in gradient updates, for the learner's own rate
 
     # TRY NOT TO MODIFY: start the game
-    obs, _ = envs.reset(seed=reset_seed)
+    obs, _ = envs.reset(seed=args.seed + global_step)  # a resumed run: fresh episodes
     rb.reset(obs)
     progress = tqdm(total=args.total_timesteps, initial=global_step, unit="step", mininterval=1.0)
     iterations = args.total_timesteps // n
