@@ -10,11 +10,14 @@ CARGO ?= cargo
 GAMES := ./game ./game/tag
 INSTALLED := $(VENV)/.bevy_gym-installed
 RLLIB_INSTALLED := $(VENV)/.bevy_gym-rllib-installed
+VIEWER := $(VENV)/bin/bevy-dodge-view
+# apt-get needs root: through sudo unless we are root already (as in containers and CI).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SOURCES := pyproject.toml $(shell find game -path '*/target' -prune -o \( -name '*.rs' -o \
 	-name Cargo.toml -o -name Cargo.lock -o -name pyproject.toml \) -print 2>/dev/null)
 
 .PHONY: install train test test-rust test-python test-fast bench lint headless format rllib \
-	train-rllib test-rllib
+	train-rllib test-rllib viewer viewer-deps test-viewer lint-viewer
 
 ## Create $(VENV) if missing, then install bevy_gym (editable, with training and dev extras) and
 ## build every game server (bevy-dodge, bevy-tag) into it.
@@ -46,6 +49,34 @@ train-rllib: rllib
 ## and every other test on Ray's gymnasium.
 test-rllib: rllib
 	$(PYTHON) -m pytest -q
+
+## The system packages the 3D viewer needs (Debian/Ubuntu names): a C toolchain and pkg-config to
+## build it; the X11 client libraries, Vulkan's loader and Mesa's Vulkan drivers (lavapipe renders
+## without a GPU) to run it; Xvfb and xauth for a virtual display (`xvfb-run`).
+viewer-deps:
+	$(SUDO) apt-get update
+	$(SUDO) apt-get install -y --no-install-recommends build-essential pkg-config libx11-dev \
+		libxcursor1 libxrandr2 libxi6 libxkbcommon-x11-0 libvulkan1 mesa-vulkan-drivers xvfb xauth
+
+## The 3D viewer, `bevy-dodge-view` (dodge's cargo feature `viewer`), installed beside bevy-dodge.
+## A cold build of the rendering stack takes about 25 minutes on 2 cores. Stripped of its debug
+## line tables (460 MB with them), the binary is 80 MB.
+viewer: $(VIEWER)
+
+$(VIEWER): $(INSTALLED) $(SOURCES)
+	cd game && $(CARGO) install --locked --force --path dodge --features viewer \
+		--bin bevy-dodge-view --root "$(abspath $(VENV))"
+	strip $@
+
+## The viewer's tests, under a virtual display with Mesa's software Vulkan (lavapipe).
+## (The simulation side of the view, `live`, is headless: `make test` covers it.)
+test-viewer: viewer
+	BEVY_GYM_REQUIRE_VIEWER=1 xvfb-run -a -s "-screen 0 1280x720x24" \
+		$(PYTHON) -m pytest -q -m viewer
+
+## Style gates of the viewer's code (a separate build: the default one never compiles it).
+lint-viewer: viewer
+	cd game && $(CARGO) clippy --locked -p bevy_gym_dodge --features viewer --all-targets -- -D warnings
 
 ## Every test: the games' cargo tests, then the Python tests against the real servers.
 test: install test-rust test-python

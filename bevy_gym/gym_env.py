@@ -61,9 +61,10 @@ class BevyEnv(gym.Env):
 
     def render(self) -> np.ndarray | None:
         """The agent's top-down RGB frame, (H, W, 3) uint8."""
-        if self.render_mode is None:
-            gym.logger.warn("render() called without render_mode; pass render_mode='rgb_array'")
-            return None
+        if self.render_mode != "rgb_array":
+            if self.render_mode is None:
+                gym.logger.warn("render() called without render_mode; pass render_mode='rgb_array'")
+            return None  # "human": the game's own window shows every step
         return self._remote.frames()[0]
 
     def close(self) -> None:

@@ -16,11 +16,12 @@ __all__ = ["BevyParallelEnv", "check_render_mode"]
 
 
 def check_render_mode(render_mode: str | None, metadata: Mapping[str, Any]) -> str | None:
-    """Validate `render_mode`; "human" (no window here) is accepted with a warning and ignored."""
+    """Validate `render_mode`; "human" where the game has no window (not in `metadata`) is
+    accepted with a warning and ignored."""
     if render_mode is None or render_mode in metadata["render_modes"]:
         return render_mode
     if render_mode == "human":
-        logger.warn("render_mode='human' is not supported (headless server); use 'rgb_array'")
+        logger.warn("render_mode='human' is not supported (no windowed server); use 'rgb_array'")
         return None
     raise ValueError(f"render_mode must be one of {metadata['render_modes']}, got {render_mode!r}")
 
@@ -155,9 +156,10 @@ class BevyParallelEnv(ParallelEnv):
 
     def render(self) -> np.ndarray | None:
         """Every agent's top-down RGB frame side by side: (H, W·N, 3) uint8."""
-        if self.render_mode is None:
-            logger.warn("render() called without render_mode; pass render_mode='rgb_array'")
-            return None
+        if self.render_mode != "rgb_array":
+            if self.render_mode is None:
+                logger.warn("render() called without render_mode; pass render_mode='rgb_array'")
+            return None  # "human": the game's own window shows every step
         frames = self._remote.frames()
         return frames[0] if len(frames) == 1 else np.concatenate(list(frames), axis=1)
 

@@ -56,6 +56,9 @@ class Game:
     variants: tuple[GymVariant, ...]
     max_episode_steps: int
     install: str = "the game's install command"  # quoted when the binary cannot be found
+    # The game's windowed server (same flags, plus a window), launched for render_mode="human".
+    viewer: str | None = None
+    viewer_install: str = "the game's viewer install command"
 
     def variant(self, action: str | None = None) -> GymVariant:
         """The first variant, or the first whose actions are `action`."""
@@ -112,6 +115,8 @@ def install_hint(binary: str) -> str:
     for game in _GAMES.values():
         if game.binary == binary:
             return game.install
+        if game.viewer == binary:
+            return game.viewer_install
     return "the game's install command"
 
 

@@ -137,9 +137,10 @@ class BevyVectorEnv(VectorEnv):
 
     def render(self) -> tuple[np.ndarray, ...] | None:
         """Each arena's top-down RGB frame, (H, W, 3) uint8."""
-        if self.render_mode is None:
-            logger.warn("render() called without render_mode; pass render_mode='rgb_array'")
-            return None
+        if self.render_mode != "rgb_array":
+            if self.render_mode is None:
+                logger.warn("render() called without render_mode; pass render_mode='rgb_array'")
+            return None  # "human": the game's own window shows every step
         return tuple(self._remote.frames())
 
     def close_extras(self, **kwargs: Any) -> None:

@@ -134,5 +134,7 @@ GAME = Game(
     variants=_variants(),
     max_episode_steps=1000,
     install="`make install` (or `pip install ./game`)",
+    viewer="bevy-dodge-view",
+    viewer_install="`make viewer` (its system packages: `make viewer-deps`)",
 )
 register_game(GAME)

@@ -7,15 +7,18 @@ binary's own `--print-spec`, so a bad value fails at construction with the serve
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from bevy_gym.game_server import GameServer
+from bevy_gym.human import viewer_binary
 from bevy_gym.settings import GameSettings
 from bevy_gym.transport import DEFAULT_TIMEOUT
 
-__all__ = ["ACTION_NAMES", "BINARY", "DodgeConfig"]
+__all__ = ["ACTION_NAMES", "BINARY", "VIEWER", "DodgeConfig"]
 
 BINARY = "bevy-dodge"  # the server binary, built and installed by `make install`
+VIEWER = "bevy-dodge-view"  # the windowed server (render_mode="human"), built by `make viewer`
 ACTION_NAMES = ("IDLE", "UP", "DOWN", "LEFT", "RIGHT")  # Discrete(5), in index order
 
 
@@ -34,6 +37,7 @@ class DodgeConfig:
     action_repeat: int = 4  # simulation ticks per step
     server_url: str | None = None  # a running server instead of launching one
     binary: str | None = None  # bevy-dodge's path (default: the venv's scripts dir, then PATH)
+    human: bool = False  # render_mode="human": launch the windowed server, bevy-dodge-view
 
     def options(self) -> dict[str, Any]:
         """The runtime options (`/reset?options=`) that put a server in this configuration."""
@@ -48,8 +52,14 @@ class DodgeConfig:
 
     def settings(self) -> GameSettings:
         """The generic server settings these stand for."""
+        binary = self.binary or BINARY
+        if self.human:
+            viewer = viewer_binary(VIEWER, server_url=self.server_url)
+            # The windowed server stands beside the headless one (the registered ids name that).
+            if Path(binary).name == BINARY:
+                binary = str(Path(binary).with_name(viewer))
         return GameSettings(
-            binary=None if self.server_url else (self.binary or BINARY),
+            binary=None if self.server_url else binary,
             server_url=self.server_url,
             num_agents=self.num_agents,
             arena_mode=self.arena_mode,

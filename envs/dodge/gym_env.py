@@ -21,7 +21,7 @@ class DodgeEnv(BevyEnv):
     `max_episode_steps` is enforced by the server (truncation). Through `gymnasium.make` the
     registered TimeLimit does that job instead (see `make_env`)."""
 
-    metadata: dict[str, Any] = {"render_modes": ["rgb_array"], "render_fps": 15}
+    metadata: dict[str, Any] = {"render_modes": ["human", "rgb_array"], "render_fps": 15}
 
     def __init__(
         self,
@@ -50,6 +50,7 @@ class DodgeEnv(BevyEnv):
             action_repeat=action_repeat,
             server_url=server_url,
             binary=binary,
+            human=render_mode == "human",
         )
         remote = self.config.remote(timeout=timeout, restart_on_crash=restart_on_crash, token=token)
         super().__init__(remote, render_mode=render_mode)
@@ -68,6 +69,8 @@ make_env.metadata = DodgeEnv.metadata  # type: ignore[attr-defined]  # read by g
 
 class DodgeVectorEnv(BevyVectorEnv):
     """`num_envs` dodge players, each alone in its arena of one server, stepped in one request."""
+
+    metadata: dict[str, Any] = {**BevyVectorEnv.metadata, "render_modes": ["human", "rgb_array"]}
 
     def __init__(
         self,
@@ -99,6 +102,7 @@ class DodgeVectorEnv(BevyVectorEnv):
             action_repeat=action_repeat,
             server_url=server_url,
             binary=binary,
+            human=render_mode == "human",
         )
         remote = self.config.remote(timeout=timeout, restart_on_crash=restart_on_crash, token=token)
         super().__init__(remote, render_mode=render_mode, autoreset_mode=autoreset_mode)

@@ -19,7 +19,7 @@ class DodgeParallelEnv(BevyParallelEnv):
     """Dodge with `num_agents` players; documented in `bevy_gym.envs.dodge_v0`."""
 
     metadata: dict[str, Any] = {
-        "render_modes": ["rgb_array"],
+        "render_modes": ["human", "rgb_array"],
         "name": "dodge_v0",
         "is_parallelizable": True,
         "render_fps": 15,  # one step = action_repeat (4) ticks of 1/60 s
@@ -55,6 +55,7 @@ class DodgeParallelEnv(BevyParallelEnv):
             action_repeat=action_repeat,
             server_url=server_url,
             binary=binary,
+            human=render_mode == "human",
         )
         remote = self.config.remote(timeout=timeout, restart_on_crash=restart_on_crash, token=token)
         super().__init__(remote, render_mode=render_mode)

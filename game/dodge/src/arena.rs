@@ -26,6 +26,15 @@ pub struct ArenaState {
     pub next_projectile_id: u64,
     /// Ticks simulated since the arena's reset.
     pub ticks: u64,
+    /// The latest throw since the reset, for views (no observation or reward reads it).
+    pub last_throw: Option<Throw>,
+}
+
+/// A throw: where the projectile started and the point it was aimed at.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Throw {
+    pub from: Vec3,
+    pub at: Vec3,
 }
 
 /// Every arena's state, by arena index.

@@ -112,6 +112,7 @@ impl GymGame for Dodge {
                 spawn_countdown: interval,
                 next_projectile_id: 0,
                 ticks: 0,
+                last_throw: None,
             };
         }
     }

@@ -10,11 +10,14 @@ pub mod config;
 pub mod game;
 pub mod image;
 pub mod index;
+pub mod live;
 pub mod observation;
 pub mod players;
 pub mod projectiles;
 pub mod scoring;
 pub mod state;
+#[cfg(feature = "viewer")]
+pub mod view;
 
 use bevy::prelude::*;
 use bevy_gym_server::{AgentIo, EnvPlugin, SimSettings, SimTick};

@@ -5,7 +5,7 @@ use bevy::prelude::*;
 use bevy_gym_server::{AgentIo, ArenaRngs, uniform};
 
 use crate::arena::{
-    Arenas, Motion, PLAYER_CENTRE_HEIGHT, PROJECTILE_RADIUS, TICK_SECONDS, seconds_to_ticks,
+    Arenas, Motion, PLAYER_CENTRE_HEIGHT, PROJECTILE_RADIUS, TICK_SECONDS, Throw, seconds_to_ticks,
 };
 use crate::config::DodgeConfig;
 use crate::players::Player;
@@ -137,6 +137,10 @@ pub fn spawn_projectiles(
                 },
             ));
             state.next_projectile_id += 1;
+            state.last_throw = Some(Throw {
+                from: start,
+                at: aim,
+            });
             in_flight[arena] += 1;
         }
     }

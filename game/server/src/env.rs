@@ -14,6 +14,7 @@ use crate::options;
 use crate::protocol::{AgentSpecDoc, ObservationSlots, PROTOCOL_VERSION, ResetRequest, SpecDoc};
 use crate::settings::{SERVER_OPTIONS, SimSettings};
 use crate::spec::{AgentSpaces, ImageSpec, Layout, Space};
+use crate::spectator::{Moment, Spectator};
 
 /// Most bytes the images of all agents may take together (`image_size=512` on 4,096 agents would
 /// ask for 3 GiB); options that ask for more are refused.
@@ -40,6 +41,8 @@ pub struct Environment<G: GymGame> {
     driver: Option<Box<dyn Driver>>,
     /// Per agent: whether the driver acts for it (empty without a driver).
     driven: Vec<bool>,
+    /// Sees every reset and step (a windowed view); `None` costs one branch a step.
+    spectator: Option<Box<dyn Spectator>>,
     _game: PhantomData<G>,
 }
 
@@ -70,6 +73,7 @@ impl<G: GymGame> Environment<G> {
             pixels: Vec::new(),
             driver: None,
             driven: Vec::new(),
+            spectator: None,
             _game: PhantomData,
         };
         let mut options = settings.options.clone();
@@ -134,6 +138,14 @@ impl<G: GymGame> Environment<G> {
         }
         self.driver = Some(driver);
         Ok(())
+    }
+
+    /// Lets `spectator` watch every reset and step from now on (replacing any set before); it is
+    /// shown the current state at once, as after a reset of every arena.
+    pub fn set_spectator(&mut self, mut spectator: Box<dyn Spectator>) {
+        let arenas: Vec<usize> = (0..self.layout.num_arenas()).collect();
+        spectator.watch(self.app.world_mut(), Moment::Reset { arenas: &arenas });
+        self.spectator = Some(spectator);
     }
 
     /// What drives `agent` in process (the driver's name), or `None` for a client-driven agent.
@@ -237,6 +249,14 @@ impl<G: GymGame> Environment<G> {
         // Removed-component records and change ticks would otherwise grow with every step.
         world.clear_trackers();
         world.check_change_ticks();
+        if let Some(spectator) = self.spectator.as_mut() {
+            spectator.watch(
+                world,
+                Moment::Step {
+                    reset: &reset_arenas,
+                },
+            );
+        }
         Ok(())
     }
 
@@ -276,6 +296,9 @@ impl<G: GymGame> Environment<G> {
             .rewards
             .fill(0.0);
         self.reset_arenas(&arenas, request.seed);
+        if let Some(spectator) = self.spectator.as_mut() {
+            spectator.watch(self.app.world_mut(), Moment::Reset { arenas: &arenas });
+        }
         Ok(())
     }
 

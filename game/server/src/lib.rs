@@ -10,10 +10,10 @@
 //! [`ServePlugin`]; a game's CLI flattens [`SimArgs`] and [`ServeArgs`] and adds its options'
 //! flags with [`options::augment`]. The game knows nothing about HTTP. A [`Driver`] set on the
 //! environment supplies some agents' actions in process (an in-game policy) while clients drive
-//! the rest.
+//! the rest; a [`Spectator`] sees every reset and step (a windowed view).
 //!
 //! Modules depend one way: `spec`, `error` → `options`, `action` → `lockstep`, `game`,
-//! `settings` → `protocol` → `driver` → `env` → `routes` → `serve` (with `http` and `process`
+//! `settings` → `protocol` → `driver`, `spectator` → `env` → `routes` → `serve` (with `http` and `process`
 //! below it).
 
 mod action;
@@ -33,6 +33,7 @@ mod routes;
 mod serve;
 mod settings;
 mod spec;
+mod spectator;
 
 pub use action::{Action, decode_binary_actions, parse_action_string};
 pub use cli::{game_command, parse_cli, settings_from};
@@ -47,3 +48,4 @@ pub use protocol::{PROTOCOL_VERSION, ResetRequest};
 pub use serve::{BEVY_RL_PORT, ServeArgs, ServePlugin, serve};
 pub use settings::{MAX_AGENTS, SimArgs, SimSettings};
 pub use spec::{AgentSpaces, ArenaMode, Dtype, ImageSpec, Layout, Space};
+pub use spectator::{Moment, Spectator};

@@ -78,6 +78,11 @@ impl AgentIo {
         self.arena_steps[arena]
     }
 
+    /// The agent's reward so far in this step (after a step: the step's reward).
+    pub fn reward(&self, agent: usize) -> f32 {
+        self.rewards[agent]
+    }
+
     /// Adds to the agent's reward for this step (the step reward is the sum over its ticks).
     pub fn add_reward(&mut self, agent: usize, reward: f32) {
         self.rewards[agent] += reward;

@@ -7,7 +7,7 @@ use bevy_gym_server::protocol::ObservationSlots;
 use bevy_gym_server::raster::{Canvas, Rgb};
 use bevy_gym_server::{
     Action, AgentIo, AgentSpaces, ArenaMode, ArenaRngs, Driver, EnvError, EnvPlugin, Environment,
-    GymGame, ImageSpec, Layout, ResetRequest, SimSettings, SimTick, Space,
+    GymGame, ImageSpec, Layout, Moment, ResetRequest, SimSettings, SimTick, Space, Spectator,
 };
 use rand_core::RngCore;
 use serde_json::{Map, Value, json};
@@ -268,4 +268,43 @@ fn a_driver_acts_for_its_agents_and_client_actions_for_them_are_ignored() {
         state["value"][0], 0,
         "client agents sent null and stood still"
     );
+}
+
+/// Records what it is shown: the moments, and every agent's value after each.
+struct Recorder(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+impl Spectator for Recorder {
+    fn watch(&mut self, world: &mut World, moment: Moment<'_>) {
+        let values = &world.resource::<Counters>().value;
+        let line = format!("{moment:?} {values:?}");
+        self.0.lock().unwrap().push(line);
+    }
+}
+
+#[test]
+fn a_spectator_sees_every_reset_and_step_and_changes_nothing() {
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut watched = env(2, 7);
+    let mut plain = env(2, 7);
+    watched.set_spectator(Box::new(Recorder(seen.clone())));
+    for e in [&mut watched, &mut plain] {
+        for _ in 0..3 {
+            let actions = greedy(e);
+            let actions = e.parse_actions(&actions).unwrap();
+            e.step(actions, &[]).unwrap();
+        }
+        e.reset(ResetRequest {
+            seed: Some(3),
+            arenas: None,
+            options: None,
+        })
+        .unwrap();
+    }
+    assert_eq!(watched.state_json(), plain.state_json());
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 5, "{seen:?}");
+    assert!(seen[0].starts_with("Reset { arenas: [0, 1] }"), "{seen:?}");
+    assert!(seen[1].starts_with("Step { reset: [] }"), "{seen:?}");
+    assert!(seen[4].starts_with("Reset { arenas: [0, 1] }"), "{seen:?}");
+    assert_ne!(seen[0], seen[3], "the spectator saw the values change");
 }

@@ -1,0 +1,317 @@
+//! The simulation thread. The environment lives here, never in the window's loop: serve mode
+//! answers HTTP exactly as `bevy-dodge` does, and the other modes step it themselves at real
+//! time (or one step per drawn frame, so a screenshot shows the same step on any machine).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc::{self, Receiver, TryRecvError};
+use std::time::{Duration, Instant};
+
+use bevy_gym_policy::{Policy, PolicyDriver};
+use bevy_gym_server::{Environment, Layout, ResetRequest, ServeArgs, SimSettings, serve};
+
+use super::drivers::{KeyboardDriver, Pad, RandomDriver};
+use super::feed::{Feed, Publisher};
+use crate::Dodge;
+use crate::arena::TICK_SECONDS;
+
+/// Who acts for the agents.
+pub enum Drive {
+    /// HTTP clients, as with `bevy-dodge` (the launcher's handshake line included).
+    Serve(ServeArgs),
+    /// A trained policy file, for every agent.
+    Policy(PathBuf),
+    /// Seeded random actions.
+    Random,
+    /// A human: agent 0 follows the keys; the others stand still.
+    Keyboard(Arc<Pad>),
+}
+
+/// When the simulation steps, in the modes that step it themselves.
+pub enum Pace {
+    /// At `speed` times real time.
+    RealTime { speed: f64 },
+    /// One step each time the window sends a token.
+    PerFrame(Receiver<()>),
+}
+
+/// What the window asks of the simulation.
+pub enum Control {
+    /// Reset every arena (the R key).
+    Reset,
+}
+
+/// What the window needs to know once the simulation has started.
+pub struct Started {
+    pub layout: Layout,
+    pub continuous: bool,
+}
+
+/// Starts the simulation thread; returns once the environment is built (or why it could not be).
+pub fn start(
+    settings: SimSettings,
+    drive: Drive,
+    pace: Pace,
+    controls: Receiver<Control>,
+    feed: Arc<Feed>,
+) -> Result<Started, String> {
+    let (started_tx, started_rx) = mpsc::channel();
+    let seed = settings.seed;
+    std::thread::Builder::new()
+        .name("simulation".into())
+        .spawn(move || {
+            let env = prepare(settings, &drive, seed, &feed);
+            let mut env = match env {
+                Ok((env, started)) => {
+                    let _ = started_tx.send(Ok(started));
+                    env
+                }
+                Err(why) => {
+                    let _ = started_tx.send(Err(why));
+                    return;
+                }
+            };
+            let result = match drive {
+                Drive::Serve(args) => serve(env, &args).map_err(|e| e.to_string()),
+                _ => {
+                    let auto_reset = !matches!(drive, Drive::Keyboard(_));
+                    run(&mut env, pace, &controls, auto_reset)
+                }
+            };
+            feed.end(result.err());
+        })
+        .map_err(|e| format!("cannot start the simulation thread: {e}"))?;
+    started_rx
+        .recv()
+        .map_err(|_| "the simulation thread stopped before starting".to_string())?
+}
+
+fn prepare(
+    settings: SimSettings,
+    drive: &Drive,
+    seed: u64,
+    feed: &Arc<Feed>,
+) -> Result<(Environment<Dodge>, Started), String> {
+    let mut env = Environment::<Dodge>::new(crate::app(settings))
+        .map_err(|e| format!("invalid start settings: {e}"))?;
+    let layout = env.layout().clone();
+    let n = layout.num_agents;
+    match drive {
+        Drive::Serve(_) => {}
+        Drive::Policy(path) => {
+            let policy = Policy::load(path).map_err(|e| e.to_string())?;
+            env.set_driver(Box::new(PolicyDriver::new(policy, (0..n).collect())))
+                .map_err(|e| e.to_string())?;
+        }
+        Drive::Random => {
+            let driver = RandomDriver::new(n, env.spaces(), seed);
+            env.set_driver(Box::new(driver))
+                .map_err(|e| e.to_string())?;
+        }
+        Drive::Keyboard(pad) => {
+            env.set_driver(Box::new(KeyboardDriver::new(pad.clone())))
+                .map_err(|e| e.to_string())?;
+        }
+    }
+    env.set_spectator(Box::new(Publisher::new(feed.clone())));
+    let continuous = env
+        .spaces()
+        .first()
+        .is_some_and(|s| matches!(s.action, bevy_gym_server::Space::Box { .. }));
+    Ok((env, Started { layout, continuous }))
+}
+
+/// Steps until the window goes away: arenas whose agents are all done are reset in place of
+/// their next step (with `auto_reset`; a human presses R instead).
+fn run(
+    env: &mut Environment<Dodge>,
+    pace: Pace,
+    controls: &Receiver<Control>,
+    auto_reset: bool,
+) -> Result<(), String> {
+    let spec: serde_json::Value =
+        serde_json::from_str(&env.spec_json().map_err(|e| e.to_string())?)
+            .map_err(|e| e.to_string())?;
+    let ticks = spec["action_repeat"].as_f64().unwrap_or(1.0);
+    let layout = env.layout().clone();
+    let n = layout.num_agents;
+    let mut next = Instant::now();
+    loop {
+        match &pace {
+            Pace::RealTime { speed } => {
+                let period = Duration::from_secs_f64(ticks * f64::from(TICK_SECONDS) / speed);
+                next += period;
+                let now = Instant::now();
+                match next.checked_duration_since(now) {
+                    Some(wait) => std::thread::sleep(wait),
+                    // Far behind (a paused machine): start afresh rather than race to catch up.
+                    None if now - next > Duration::from_millis(250) => next = now,
+                    None => {}
+                }
+            }
+            Pace::PerFrame(tokens) => {
+                if tokens.recv().is_err() {
+                    return Ok(());
+                }
+            }
+        }
+        match controls.try_recv() {
+            Ok(Control::Reset) => {
+                env.reset(ResetRequest {
+                    seed: None,
+                    arenas: None,
+                    options: None,
+                })
+                .map_err(|e| e.to_string())?;
+                continue;
+            }
+            Err(TryRecvError::Disconnected) => return Ok(()),
+            Err(TryRecvError::Empty) => {}
+        }
+        let done: Vec<usize> = if auto_reset {
+            let (terminated, truncated) = (env.terminated(), env.truncated());
+            (0..layout.num_arenas())
+                .filter(|&a| layout.agents_in(a).all(|i| terminated[i] || truncated[i]))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        env.step(vec![None; n], &done).map_err(|e| e.to_string())?;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use bevy_gym_server::{ArenaMode, Layout};
+
+    use super::*;
+    use crate::live::feed::Frame;
+
+    fn settings(seed: u64, agents: usize) -> SimSettings {
+        let mut settings = SimSettings::new::<Dodge>(Layout {
+            mode: ArenaMode::Separate,
+            num_agents: agents,
+        });
+        settings.seed = seed;
+        settings
+    }
+
+    /// Starts a per-frame demo and takes `steps` frames, one step each.
+    fn demo(seed: u64, steps: usize, controls: Receiver<Control>) -> Vec<Frame> {
+        let feed = Feed::new();
+        let (tokens, rx) = mpsc::channel();
+        let started = start(
+            settings(seed, 2),
+            Drive::Random,
+            Pace::PerFrame(rx),
+            controls,
+            feed.clone(),
+        )
+        .expect("starts");
+        assert_eq!(started.layout.num_arenas(), 2);
+        let (first, mut version) = feed.newer_than(0).expect("the start is published");
+        let mut frames = vec![first];
+        for _ in 0..steps {
+            feed.request();
+            tokens.send(()).unwrap();
+            let (frame, v) = feed
+                .wait_newer_than(version, Duration::from_secs(10))
+                .expect("a frame per step");
+            version = v;
+            frames.push(frame);
+        }
+        drop(tokens);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while feed.ended().is_none() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(
+            feed.ended(),
+            Some(None),
+            "stops cleanly when the window goes"
+        );
+        frames
+    }
+
+    #[test]
+    fn a_demo_is_the_same_for_the_same_seed_and_plays_whole_episodes() {
+        let (_keep, idle) = mpsc::channel();
+        let a = demo(3, 400, idle);
+        let (_keep, idle) = mpsc::channel();
+        let b = demo(3, 400, idle);
+        let (_keep, idle) = mpsc::channel();
+        let c = demo(4, 400, idle);
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        assert_eq!(a.last().unwrap().step, 400);
+        assert!(
+            a.iter()
+                .any(|f| f.arenas.iter().any(|a| !a.projectiles.is_empty())),
+            "the thrower throws"
+        );
+        let last = &a.last().unwrap().arenas;
+        assert!(
+            last.iter().any(|arena| arena.episode > 1),
+            "done arenas are reset: {last:?}"
+        );
+        let hits = a.iter().flat_map(|f| &f.arenas).flat_map(|a| &a.players);
+        assert!(hits.clone().any(|p| !p.live), "random players get hit");
+        assert!(
+            hits.clone().any(|p| p.episode_return > 10.0),
+            "returns add up"
+        );
+    }
+
+    #[test]
+    fn the_window_can_reset_and_only_asked_for_frames_are_copied() {
+        let (controls, rx) = mpsc::channel();
+        controls.send(Control::Reset).unwrap();
+        let frames = demo(5, 3, rx);
+        // The first token resets (no step); the next two step.
+        assert_eq!(frames[1].arenas[0].episode, 2);
+        assert_eq!(frames[3].step, 2);
+
+        let feed = Feed::new();
+        let (tokens, pace) = mpsc::channel();
+        let (_keep, idle) = mpsc::channel();
+        start(
+            settings(1, 1),
+            Drive::Random,
+            Pace::PerFrame(pace),
+            idle,
+            feed.clone(),
+        )
+        .unwrap();
+        let (_, version) = feed.newer_than(0).unwrap();
+        for _ in 0..5 {
+            tokens.send(()).unwrap();
+        }
+        feed.request();
+        tokens.send(()).unwrap();
+        let (_, newer) = feed
+            .wait_newer_than(version, Duration::from_secs(10))
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(50));
+        assert_eq!(newer, version + 1, "one request, one copy");
+        assert!(
+            feed.newer_than(newer).is_none(),
+            "unasked steps copy nothing"
+        );
+    }
+
+    #[test]
+    fn a_bad_policy_file_fails_the_start_with_its_reason() {
+        let (_keep, idle) = mpsc::channel();
+        let (_keep2, pace) = mpsc::channel();
+        let err = start(
+            settings(1, 1),
+            Drive::Policy("/nonexistent/policy.safetensors".into()),
+            Pace::PerFrame(pace),
+            idle,
+            Feed::new(),
+        )
+        .err()
+        .expect("refused");
+        assert!(err.contains("/nonexistent/policy.safetensors"), "{err}");
+    }
+}

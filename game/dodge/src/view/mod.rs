@@ -1,0 +1,335 @@
+//! `bevy-dodge-view` (cargo feature `viewer`): the dodge game in a 3D window, to watch and play.
+//!
+//! The simulation runs on its own thread exactly as in `bevy-dodge` ([`crate::live::sim`]), and
+//! a [`Spectator`](bevy_gym_server::Spectator) hands the window a copy of the state only when the
+//! window asks for one ([`crate::live::feed`]): the window never paces the lockstep, and the episode is the
+//! same with and without it. The window is an ordinary Bevy app that draws the copy
+//! ([`scene`], [`hud`], [`camera`]) and reads the keyboard ([`input`]).
+//!
+//! Modes: serve (the default: HTTP clients drive, e.g. a Python env with `render_mode="human"`),
+//! `--play` (a human plays agent 0), `--policy FILE` (a trained policy plays) and `--demo`
+//! (seeded random actions; the default with `--frames`/`--screenshot`).
+
+pub mod camera;
+pub mod capture;
+pub mod hud;
+pub mod input;
+pub mod layout;
+pub mod scene;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc::{self, Sender};
+use std::time::Duration;
+
+use bevy::app::TerminalCtrlCHandlerPlugin;
+use bevy::log::{Level, LogPlugin};
+use bevy::prelude::*;
+use bevy::window::{PresentMode, WindowResolution};
+use bevy::winit::WinitSettings;
+use bevy_gym_server::{
+    Environment, Layout, ServeArgs, SimSettings, game_command, serve, settings_from,
+};
+use clap::{Args, FromArgMatches};
+
+use crate::Dodge;
+use crate::live::drivers::Pad;
+use crate::live::feed::{Feed, Frame};
+use crate::live::sim::{self, Control, Drive, Pace};
+
+/// The binary's name and what `--help` says about it.
+pub const NAME: &str = "bevy-dodge-view";
+pub const ABOUT: &str = "Dodge in a 3D window: serve it over HTTP as bevy-dodge does and watch \
+the clients play (the default), play it (--play), watch a trained policy (--policy FILE) or \
+random actions (--demo). Needs a display (DISPLAY) and a Vulkan driver.";
+
+// The view's flags. Not a doc comment: clap would make it the about text.
+#[derive(clap::Args, Clone, Debug, PartialEq)]
+#[command(next_help_heading = "View")]
+pub struct ViewArgs {
+    /// Play agent 0 with the keyboard: arrows or WASD move, shift sprints (continuous actions),
+    /// R resets, Esc quits. Other agents stand still.
+    #[arg(long, conflicts_with_all = ["policy", "demo"])]
+    pub play: bool,
+    /// Watch a trained policy (policy.safetensors, saved by algos/ with --save-model) drive
+    /// every agent, in real time.
+    #[arg(long, value_name = "FILE", conflicts_with = "demo")]
+    pub policy: Option<PathBuf>,
+    /// Watch seeded random actions (the default with --frames or --screenshot).
+    #[arg(long)]
+    pub demo: bool,
+    /// Simulation speed as a multiple of real time (--play, --policy, --demo).
+    #[arg(long, default_value_t = 1.0, value_parser = positive_speed)]
+    pub speed: f64,
+    /// Draw N frames, then exit (saving --screenshot first). The simulation then takes one step
+    /// per drawn frame, so frame N shows step N on any machine.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub frames: Option<u32>,
+    /// Save the window as a PNG after --frames frames (default 120), then exit.
+    #[arg(long, value_name = "PATH")]
+    pub screenshot: Option<PathBuf>,
+    /// Save every drawn frame into DIR (frame_00001.png, ...): an image sequence at the step rate
+    /// (one step per frame), to make a clip from. Use with --frames.
+    #[arg(long, value_name = "DIR", requires = "frames")]
+    pub record: Option<PathBuf>,
+    /// Window width in pixels.
+    #[arg(long, default_value_t = 1280, value_parser = clap::value_parser!(u32).range(64..=7680))]
+    pub width: u32,
+    /// Window height in pixels.
+    #[arg(long, default_value_t = 720, value_parser = clap::value_parser!(u32).range(64..=4320))]
+    pub height: u32,
+}
+
+fn positive_speed(raw: &str) -> Result<f64, String> {
+    match raw.parse::<f64>() {
+        Ok(speed) if speed.is_finite() && speed > 0.0 && speed <= 1000.0 => Ok(speed),
+        _ => Err(format!(
+            "{raw:?} is not a speed; expected a number in (0, 1000]"
+        )),
+    }
+}
+
+/// The parsed command line: simulation settings, serving flags and the view's flags.
+pub fn parse_from<I, T>(args: I) -> Result<(SimSettings, ServeArgs, ViewArgs), clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let command = ViewArgs::augment_args(game_command::<Dodge>(NAME, ABOUT));
+    let matches = command.try_get_matches_from(args)?;
+    let (settings, serve) = settings_from::<Dodge>(&matches)?;
+    Ok((settings, serve, ViewArgs::from_arg_matches(&matches)?))
+}
+
+/// What the window's systems need to know about this run.
+#[derive(Resource)]
+pub struct ViewConfig {
+    pub layout: Layout,
+    /// What drives the agents, for the HUD.
+    pub mode: String,
+    /// The keys line of the HUD.
+    pub keys: &'static str,
+    pub continuous: bool,
+    /// The human's keys (`--play`).
+    pub play: Option<Arc<Pad>>,
+    /// Requests to the simulation (absent in serve mode: there the clients reset).
+    pub controls: Option<Sender<Control>>,
+}
+
+/// The frame on screen and its version.
+#[derive(Resource, Default)]
+pub struct Shown {
+    pub frame: Frame,
+    pub version: u64,
+}
+
+#[derive(Resource)]
+struct Link {
+    feed: Arc<Feed>,
+    /// One token per drawn frame, when the simulation steps per frame.
+    tokens: Option<Sender<()>>,
+}
+
+/// Runs the viewer with a parsed command line; returns how the process should exit.
+pub fn run(settings: SimSettings, serve_args: ServeArgs, view: ViewArgs) -> AppExit {
+    if serve_args.print_spec {
+        // The launchers read the spec this way: no window for it.
+        let printed = Environment::<Dodge>::new(crate::app(settings))
+            .map_err(|e| e.to_string())
+            .and_then(|env| serve(env, &serve_args).map_err(|e| e.to_string()));
+        return exit_with(printed);
+    }
+    exit_with(open(settings, serve_args, view))
+}
+
+fn exit_with(outcome: Result<(), String>) -> AppExit {
+    match outcome {
+        Ok(()) => AppExit::Success,
+        Err(why) => {
+            eprintln!("{NAME}: {why}");
+            AppExit::error()
+        }
+    }
+}
+
+fn open(settings: SimSettings, serve_args: ServeArgs, view: ViewArgs) -> Result<(), String> {
+    if std::env::var_os("DISPLAY").is_none_or(|d| d.is_empty()) {
+        return Err(
+            "no display: DISPLAY is not set; run it on a desktop or under `xvfb-run -a` \
+                    (for a headless server use bevy-dodge)"
+                .into(),
+        );
+    }
+    if let Some(path) = &view.screenshot
+        && path
+            .extension()
+            .is_none_or(|e| !e.eq_ignore_ascii_case("png"))
+    {
+        return Err(format!(
+            "--screenshot {}: expected a path ending in .png",
+            path.display()
+        ));
+    }
+    if let Some(dir) = &view.record {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("--record {}: cannot create it: {e}", dir.display()))?;
+    }
+    let capturing = view.frames.is_some() || view.screenshot.is_some();
+    let frames = view
+        .frames
+        .or_else(|| view.screenshot.is_some().then_some(120));
+    let serving = !view.play && view.policy.is_none() && !view.demo && !capturing;
+    let pad = view.play.then(|| Arc::new(Pad::default()));
+    let (drive, mode, keys) = if serving {
+        let mode = "serving: the clients drive".to_string();
+        (Drive::Serve(serve_args), mode, KEYS_WATCH)
+    } else if let Some(pad) = &pad {
+        (
+            Drive::Keyboard(pad.clone()),
+            "you play agent_0".to_string(),
+            KEYS_PLAY,
+        )
+    } else if let Some(path) = &view.policy {
+        let mode = format!("policy {} at {}x", path.display(), view.speed);
+        (Drive::Policy(path.clone()), mode, KEYS_WATCH_RESET)
+    } else {
+        let mode = format!("random actions at {}x", view.speed);
+        (Drive::Random, mode, KEYS_WATCH_RESET)
+    };
+    let (tokens, pace) = if capturing && !serving {
+        let (tx, rx) = mpsc::channel();
+        (Some(tx), Pace::PerFrame(rx))
+    } else {
+        (None, Pace::RealTime { speed: view.speed })
+    };
+    let (controls_tx, controls_rx) = mpsc::channel();
+    let feed = Feed::new();
+    let started = sim::start(settings, drive, pace, controls_rx, feed.clone())?;
+    explain_missing_gpu();
+    let exit = App::new()
+        .add_plugins(
+            DefaultPlugins
+                .set(WindowPlugin {
+                    primary_window: Some(Window {
+                        title: "bevy_gym - dodge".into(),
+                        resolution: WindowResolution::new(view.width, view.height)
+                            .with_scale_factor_override(1.0),
+                        // At most one drawn frame per display refresh.
+                        present_mode: PresentMode::AutoVsync,
+                        ..default()
+                    }),
+                    ..default()
+                })
+                .set(LogPlugin {
+                    level: Level::WARN,
+                    filter: "wgpu=error,naga=warn,bevy_render::renderer=info".into(),
+                    ..default()
+                })
+                // Signals belong to the simulation's stop watchers (serve mode).
+                .disable::<TerminalCtrlCHandlerPlugin>(),
+        )
+        .insert_resource(WinitSettings::continuous())
+        .insert_resource(ClearColor(Color::srgb(0.08, 0.09, 0.12)))
+        .insert_resource(ViewConfig {
+            layout: started.layout,
+            mode,
+            keys,
+            continuous: started.continuous,
+            play: pad,
+            controls: (!serving).then_some(controls_tx),
+        })
+        .insert_resource(Link { feed, tokens })
+        .init_resource::<Shown>()
+        .insert_resource(capture::Capture::new(frames, view.screenshot, view.record))
+        .init_resource::<capture::Saved>()
+        .add_systems(
+            Startup,
+            (scene::setup, camera::spawn_camera, hud::spawn_hud),
+        )
+        .add_systems(
+            Update,
+            (
+                pull,
+                input::keyboard,
+                camera::steer,
+                camera::place_camera,
+                scene::sync_players,
+                scene::sync_projectiles,
+                scene::sync_throwers,
+                scene::draw_lines,
+                hud::update_hud,
+                capture::count_frames,
+            )
+                .chain(),
+        )
+        .run();
+    match exit {
+        AppExit::Success => Ok(()),
+        // The reason was printed where it happened.
+        AppExit::Error(code) => std::process::exit(i32::from(code.get())),
+    }
+}
+
+const KEYS_WATCH: &str =
+    "mouse drag/arrows: orbit | wheel/PgUp/PgDn: zoom | Tab: arena | Esc: quit";
+const KEYS_WATCH_RESET: &str =
+    "mouse drag/arrows: orbit | wheel/PgUp/PgDn: zoom | Tab: arena | R: reset | Esc: quit";
+const KEYS_PLAY: &str =
+    "arrows/WASD: move | shift: sprint | R: reset | mouse: orbit | wheel: zoom | Esc: quit";
+
+/// Takes the newest frame (in per-frame mode: steps once and waits for it); exits when the
+/// simulation has stopped.
+fn pull(link: Res<Link>, mut shown: ResMut<Shown>, mut exit: MessageWriter<AppExit>) {
+    let fresh = match &link.tokens {
+        Some(tokens) => {
+            // The start (or a reset) may be waiting: take it first, so frame N shows step N.
+            if let Some((frame, version)) = link.feed.newer_than(shown.version) {
+                *shown = Shown { frame, version };
+            }
+            link.feed.request();
+            tokens.send(()).ok().and_then(|()| {
+                link.feed
+                    .wait_newer_than(shown.version, Duration::from_secs(10))
+            })
+        }
+        None => {
+            let fresh = link.feed.newer_than(shown.version);
+            link.feed.request();
+            fresh
+        }
+    };
+    if let Some((frame, version)) = fresh {
+        *shown = Shown { frame, version };
+    }
+    match link.feed.ended() {
+        None => {}
+        Some(None) => {
+            exit.write(AppExit::Success);
+        }
+        Some(Some(why)) => {
+            eprintln!("{NAME}: {why}");
+            exit.write(AppExit::error());
+        }
+    }
+}
+
+/// Without a usable Vulkan device Bevy's renderer panics with a generic message: say what is
+/// missing and how to get it.
+fn explain_missing_gpu() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.contains("GPU") || message.contains("adapter") {
+            eprintln!(
+                "{NAME}: no usable Vulkan device ({message}); install a Vulkan driver: \
+                 `make viewer-deps` installs Mesa's software one (lavapipe)"
+            );
+        }
+        previous(info);
+    }));
+}

@@ -1,0 +1,162 @@
+"""The 3D viewer, `bevy-dodge-view`, driven for real: under a display (`make test-viewer` runs
+these under Xvfb with Mesa's software Vulkan) it renders seeded episodes and saves screenshots,
+and `render_mode="human"` launches it as the server. Without a display or the viewer the `viewer`
+tests skip, except under BEVY_GYM_REQUIRE_VIEWER=1 (CI), where they fail. The checks of what
+happens when either is missing run everywhere."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sysconfig
+from pathlib import Path
+
+import gymnasium
+import numpy as np
+import pytest
+from PIL import Image
+
+import bevy_gym.envs  # noqa: F401  # registers the ids
+from bevy_gym.human import ViewerUnavailableError
+from bevy_gym.launcher import BinaryNotFoundError, find_binary
+
+REPO = Path(__file__).resolve().parent.parent
+POLICY = REPO / "game/policy/tests/fixtures/dqn_tiny.safetensors"
+# Software rendering is slow (about 13 frames/s at 320x180, 5 at 1280x720): small windows.
+SMALL = ("--width", "480", "--height", "270")
+VIEW_TIMEOUT = 240
+
+
+def _viewer() -> str:
+    """The installed viewer under a display, or skip (fail under BEVY_GYM_REQUIRE_VIEWER=1)."""
+    why = None
+    try:
+        binary = find_binary("bevy-dodge-view")
+    except BinaryNotFoundError as exc:
+        why = str(exc)
+    if why is None and not os.environ.get("DISPLAY"):
+        why = "no display (DISPLAY is not set); make test-viewer runs these under xvfb-run"
+    if why is not None:
+        if os.environ.get("BEVY_GYM_REQUIRE_VIEWER") == "1":
+            pytest.fail(why)
+        pytest.skip(why)
+    return binary
+
+
+def _run(*args: str | os.PathLike) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [_viewer(), *map(str, args)], capture_output=True, text=True, timeout=VIEW_TIMEOUT
+    )
+
+
+def _colour_counts(path: Path) -> tuple[tuple[int, int], dict[str, int]]:
+    """The image's size, and how many pixels look like each thing the scene draws."""
+    image = Image.open(path)
+    rgb = np.asarray(image.convert("RGB")).astype(int)
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    counts = {
+        # Player agent_0 is blue, projectiles red, the thrower orange (scene.rs's palette, lit).
+        "player": int(((b > 140) & (r < 110) & (b > g + 40)).sum()),
+        "projectile": int(((r > 140) & (g < 70) & (b < 70)).sum()),
+        "thrower": int(((r > 160) & (g > 60) & (g < 150) & (b < 50)).sum()),
+        "distinct": len(np.unique(rgb.reshape(-1, 3), axis=0)),
+    }
+    return image.size, counts
+
+
+@pytest.mark.viewer
+@pytest.mark.server
+def test_a_seeded_episode_renders_the_scene_to_a_png(tmp_path: Path) -> None:
+    shot = tmp_path / "v.png"
+    done = _run("--screenshot", shot, "--frames", "52", "--seed", "1", *SMALL)
+    assert done.returncode == 0, done.stderr
+    size, counts = _colour_counts(shot)
+    assert size == (480, 270)
+    assert counts["distinct"] > 50, f"a blank or flat image: {counts}"
+    # Step 52: the first throw (at step 30, a 30-step flight) is coming down on the player.
+    for thing in ("player", "projectile", "thrower"):
+        assert counts[thing] > 3, f"no {thing} colour in the screenshot: {counts}"
+
+
+@pytest.mark.viewer
+@pytest.mark.server
+def test_each_mode_runs_and_bad_input_gets_one_line(tmp_path: Path) -> None:
+    for mode in (("--policy", POLICY), ("--play",), ("--demo", "--agents", "3")):
+        done = _run(*mode, "--frames", "5", *SMALL)
+        assert done.returncode == 0, (mode, done.stderr)
+    bad = _run("--policy", tmp_path / "missing.safetensors", "--frames", "5", *SMALL)
+    assert bad.returncode != 0
+    assert "missing.safetensors" in bad.stderr.strip().splitlines()[-1]
+    wrong = _run("--screenshot", tmp_path / "v.jpg", *SMALL)
+    assert wrong.returncode != 0 and ".png" in wrong.stderr
+
+
+@pytest.mark.viewer
+@pytest.mark.server
+def test_human_mode_serves_the_same_episode_as_the_headless_server() -> None:
+    _viewer()
+    actions = np.random.default_rng(0).integers(0, 5, size=120)
+    runs = []
+    for render_mode in ("human", None):
+        env = gymnasium.make("bevy_gym/Dodge-v0", render_mode=render_mode)
+        try:
+            obs, _ = env.reset(seed=11)
+            trace = [obs]
+            for action in actions:
+                obs, reward, terminated, truncated, _ = env.step(int(action))
+                trace += [obs, np.float32(reward), terminated, truncated]
+                if terminated or truncated:
+                    obs, _ = env.reset()
+                    trace.append(obs)
+            process = env.unwrapped.remote.process
+            binary = Path(process.binary).name if process else None
+            if render_mode == "human":
+                assert binary == "bevy-dodge-view"
+                assert process.alive, "the windowed server is still running"
+                assert env.render() is None, "the window shows the steps; render() returns None"
+            runs.append(trace)
+        finally:
+            env.close()
+    human, headless = runs
+    assert len(human) == len(headless)
+    for a, b in zip(human, headless, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_human_mode_without_a_display_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DISPLAY", raising=False)
+    with pytest.raises(ViewerUnavailableError, match=r"no display is set \(DISPLAY"):
+        gymnasium.make("bevy_gym/Dodge-v0", render_mode="human")
+    from bevy_gym.envs import dodge_v0
+
+    with pytest.raises(ViewerUnavailableError, match="xvfb-run"):
+        dodge_v0.parallel_env(render_mode="human")
+
+
+def test_human_mode_without_the_viewer_says_how_to_build_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("DISPLAY", ":0")
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr(sysconfig, "get_path", lambda name: str(tmp_path))
+    with pytest.raises(BinaryNotFoundError, match=r"bevy-dodge-view.*`make viewer`"):
+        gymnasium.make("bevy_gym/Dodge-v0", render_mode="human")
+
+
+def test_human_mode_with_a_running_server_is_refused() -> None:
+    from bevy_gym.envs import dodge_v0
+
+    with pytest.raises(ValueError, match="server_url"):
+        dodge_v0.parallel_env(render_mode="human", server_url="http://127.0.0.1:1")
+
+
+def test_the_viewer_without_a_display_exits_with_one_line() -> None:
+    try:
+        binary = find_binary("bevy-dodge-view")
+    except BinaryNotFoundError:
+        pytest.skip("bevy-dodge-view is not installed (make viewer)")
+    env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
+    done = subprocess.run([binary, "--demo"], capture_output=True, text=True, timeout=60, env=env)
+    assert done.returncode != 0
+    assert done.stderr.strip().count("\n") == 0, done.stderr
+    assert "DISPLAY is not set" in done.stderr
