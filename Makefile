@@ -59,7 +59,7 @@ viewer-deps:
 		libxcursor1 libxrandr2 libxi6 libxkbcommon-x11-0 libvulkan1 mesa-vulkan-drivers xvfb xauth
 
 ## The 3D viewer, `bevy-dodge-view` (dodge's cargo feature `viewer`), installed beside bevy-dodge.
-## A cold build of the rendering stack takes about 25 minutes on 2 cores. Stripped of its debug
+## A cold build of the rendering stack takes 10 to 25 minutes on 2 cores. Stripped of its debug
 ## line tables (460 MB with them), the binary is 80 MB.
 viewer: $(VIEWER)
 

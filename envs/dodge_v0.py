@@ -73,7 +73,9 @@ gymnasium.make_vec("bevy_gym/Dodge-v0", num_envs=8, ...)  # same keywords, one s
 - `obs_type`: `"vector"` or `"pixels"`.
 - `level`: 1 or 2 (2 is faster and denser).
 - `max_cycles` / `max_episode_steps`: steps before truncation.
-- `render_mode`: `"rgb_array"`: `render()` returns the top-down RGB frame(s).
+- `render_mode`: `"rgb_array"`: `render()` returns the top-down RGB frame(s); `"human"`: launches
+  the windowed server `bevy-dodge-view` instead (`make viewer`; needs a display), which draws
+  every step in 3D ([docs/viewer.md](https://github.com/bevy-gym/bevy_gym/blob/main/docs/viewer.md)).
 - `image_size`, `grayscale`: the pixel observation's side in pixels (32–512) and colour.
 - `action_repeat`: simulation ticks per step (1–1000).
 - `server_url`: connect to a running `bevy-dodge` (`http://127.0.0.1:PORT`) instead of launching

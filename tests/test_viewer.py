@@ -160,3 +160,25 @@ def test_the_viewer_without_a_display_exits_with_one_line() -> None:
     assert done.returncode != 0
     assert done.stderr.strip().count("\n") == 0, done.stderr
     assert "DISPLAY is not set" in done.stderr
+
+
+@pytest.mark.viewer
+@pytest.mark.server
+def test_the_clip_example_records_a_policy(tmp_path: Path) -> None:
+    _viewer()
+    from tests.conftest import run_example
+
+    clip = tmp_path / "clip.mp4"
+    out = run_example(
+        "record_3d_clip.py", str(clip), "--frames", "6", "--size", "320x180", "--",
+        "--policy", str(POLICY), timeout=VIEW_TIMEOUT,
+    )  # fmt: skip
+    assert "6 frames at 15 frames/s" in out.stdout
+    import imageio.v2 as imageio
+
+    reader = imageio.get_reader(clip, format="FFMPEG")
+    try:
+        assert reader.count_frames() == 6
+        assert reader.get_data(0).shape == (180, 320, 3)
+    finally:
+        reader.close()

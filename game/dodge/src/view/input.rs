@@ -40,11 +40,11 @@ pub fn keyboard(
     if keys.just_pressed(KeyCode::Escape) {
         exit.write(AppExit::Success);
     }
-    if keys.just_pressed(KeyCode::KeyR) {
-        if let Some(controls) = &config.controls {
-            // The simulation may have stopped; the window notices that on its own.
-            let _ = controls.send(Control::Reset);
-        }
+    if keys.just_pressed(KeyCode::KeyR)
+        && let Some(controls) = &config.controls
+    {
+        // The simulation may have stopped; the window notices that on its own.
+        let _ = controls.send(Control::Reset);
     }
     if let Some(pad) = &config.play {
         pad.set(Some(action_of(&keys, config.continuous)));

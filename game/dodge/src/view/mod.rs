@@ -26,7 +26,7 @@ use bevy::app::TerminalCtrlCHandlerPlugin;
 use bevy::log::{Level, LogPlugin};
 use bevy::prelude::*;
 use bevy::window::{PresentMode, WindowResolution};
-use bevy::winit::WinitSettings;
+use bevy::winit::{UpdateMode, WinitSettings};
 use bevy_gym_server::{
     Environment, Layout, ServeArgs, SimSettings, game_command, serve, settings_from,
 };
@@ -72,6 +72,10 @@ pub struct ViewArgs {
     /// (one step per frame), to make a clip from. Use with --frames.
     #[arg(long, value_name = "DIR", requires = "frames")]
     pub record: Option<PathBuf>,
+    /// Draw at most this many frames a second (vsync caps it too, at the display's refresh);
+    /// --frames runs draw as fast as they can.
+    #[arg(long, default_value_t = 60.0, value_parser = positive_fps)]
+    pub max_fps: f64,
     /// Window width in pixels.
     #[arg(long, default_value_t = 1280, value_parser = clap::value_parser!(u32).range(64..=7680))]
     pub width: u32,
@@ -85,6 +89,15 @@ fn positive_speed(raw: &str) -> Result<f64, String> {
         Ok(speed) if speed.is_finite() && speed > 0.0 && speed <= 1000.0 => Ok(speed),
         _ => Err(format!(
             "{raw:?} is not a speed; expected a number in (0, 1000]"
+        )),
+    }
+}
+
+fn positive_fps(raw: &str) -> Result<f64, String> {
+    match raw.parse::<f64>() {
+        Ok(fps) if fps.is_finite() && (1.0..=1000.0).contains(&fps) => Ok(fps),
+        _ => Err(format!(
+            "{raw:?} is not a frame rate; expected a number in [1, 1000]"
         )),
     }
 }
@@ -228,7 +241,17 @@ fn open(settings: SimSettings, serve_args: ServeArgs, view: ViewArgs) -> Result<
                 // Signals belong to the simulation's stop watchers (serve mode).
                 .disable::<TerminalCtrlCHandlerPlugin>(),
         )
-        .insert_resource(WinitSettings::continuous())
+        .insert_resource(if tokens.is_some() {
+            WinitSettings::continuous()
+        } else {
+            // A software renderer would otherwise draw as fast as it can, taking CPU from the
+            // simulation and its clients; keyboard and window events still wake it at once.
+            let wait = Duration::from_secs_f64(1.0 / view.max_fps);
+            WinitSettings {
+                focused_mode: UpdateMode::reactive_low_power(wait),
+                unfocused_mode: UpdateMode::reactive_low_power(wait),
+            }
+        })
         .insert_resource(ClearColor(Color::srgb(0.08, 0.09, 0.12)))
         .insert_resource(ViewConfig {
             layout: started.layout,
