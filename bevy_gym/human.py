@@ -1,34 +1,41 @@
 """render_mode="human": a game's windowed server (its viewer, e.g. `bevy-dodge-view`) is launched
 in place of the headless one, with the same flags; it serves the same protocol and draws what the
-client does. Checked up front, so a missing display or viewer fails with one clear line."""
+client does. Where no window can open (no display, no viewer installed, or a server the user
+started), the environment runs headless as usual and a warning says, in one line, what is
+missing: the official checkers (Gymnasium's `check_env`, PettingZoo's `render_test`) build a
+"human" env on every machine, and a run should not die for want of a window."""
 
 from __future__ import annotations
 
 import os
 
-__all__ = ["ViewerUnavailableError", "viewer_binary"]
+from gymnasium import logger
+
+from bevy_gym.launcher import BinaryNotFoundError, find_binary
+
+__all__ = ["viewer_binary"]
 
 
-class ViewerUnavailableError(RuntimeError):
-    """render_mode="human" cannot open a window here."""
-
-
-def viewer_binary(viewer: str | None, *, server_url: str | None = None) -> str:
-    """The binary to launch for render_mode="human": `viewer`, once a window can open (a display
-    is set). The binary itself is looked up on launch (a missing one says how to install it)."""
+def viewer_binary(viewer: str | None, *, server_url: str | None = None) -> str | None:
+    """The windowed server to launch for render_mode="human" (its path), or None (after one
+    warning that says why) when no window can open here."""
+    why = None
     if viewer is None:
-        raise ViewerUnavailableError(
-            "render_mode='human' needs a windowed server, and this game has none; "
+        why = "this game has no windowed server; use render_mode='rgb_array'"
+    elif server_url is not None:
+        why = (
+            f"the server at {server_url} is yours, not launched here: start it as `{viewer}` "
+            "to see it"
+        )
+    elif not os.environ.get("DISPLAY"):
+        why = (
+            "no display is set (DISPLAY is empty): run on a desktop or under `xvfb-run -a`, or "
             "use render_mode='rgb_array'"
         )
-    if server_url is not None:
-        raise ValueError(
-            f"render_mode='human' launches the game's windowed server ({viewer}); with server_url "
-            f"the server is yours: start it as `{viewer} --port N` and leave render_mode unset"
-        )
-    if not os.environ.get("DISPLAY"):
-        raise ViewerUnavailableError(
-            "render_mode='human' opens a window, but no display is set (DISPLAY is empty): run on "
-            "a desktop or under `xvfb-run -a`, or use render_mode='rgb_array'"
-        )
-    return viewer
+    else:
+        try:
+            return find_binary(viewer)
+        except BinaryNotFoundError as exc:
+            why = str(exc)
+    logger.warn(f"render_mode='human' opens no window, the game runs headless: {why}")
+    return None

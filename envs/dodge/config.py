@@ -53,11 +53,9 @@ class DodgeConfig:
     def settings(self) -> GameSettings:
         """The generic server settings these stand for."""
         binary = self.binary or BINARY
-        if self.human:
-            viewer = viewer_binary(VIEWER, server_url=self.server_url)
-            # The windowed server stands beside the headless one (the registered ids name that).
-            if Path(binary).name == BINARY:
-                binary = str(Path(binary).with_name(viewer))
+        if self.human and Path(binary).name == BINARY:
+            # The windowed server, when a window can open here (else a warning says why not).
+            binary = viewer_binary(VIEWER, server_url=self.server_url) or binary
         return GameSettings(
             binary=None if self.server_url else binary,
             server_url=self.server_url,
