@@ -15,11 +15,12 @@ from bevy_gym.human import viewer_binary
 from bevy_gym.settings import GameSettings
 from bevy_gym.transport import DEFAULT_TIMEOUT
 
-__all__ = ["ACTION_NAMES", "BINARY", "VIEWER", "DodgeConfig"]
+__all__ = ["ACTION_NAMES", "ACTION_NAMES_V1", "BINARY", "VIEWER", "DodgeConfig"]
 
 BINARY = "bevy-dodge"  # the server binary, built and installed by `make install`
 VIEWER = "bevy-dodge-view"  # the windowed server (render_mode="human"), built by `make viewer`
 ACTION_NAMES = ("IDLE", "UP", "DOWN", "LEFT", "RIGHT")  # Discrete(5), in index order
+ACTION_NAMES_V1 = (*ACTION_NAMES, "JUMP")  # rules_version 1: Discrete(6)
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class DodgeConfig:
     server_url: str | None = None  # a running server instead of launching one
     binary: str | None = None  # bevy-dodge's path (default: the venv's scripts dir, then PATH)
     human: bool = False  # render_mode="human": launch the windowed server, bevy-dodge-view
+    rules_version: int = 0  # 0: dodge_v0 (pinned); 1: dodge_v1 (jump, warning, seed variants)
 
     def options(self) -> dict[str, Any]:
         """The runtime options (`/reset?options=`) that put a server in this configuration."""
@@ -48,6 +50,7 @@ class DodgeConfig:
             "grayscale": self.grayscale,
             "action_repeat": self.action_repeat,
             "max_episode_steps": self.max_episode_steps,
+            "rules_version": self.rules_version,
         }
 
     def settings(self) -> GameSettings:

@@ -38,6 +38,7 @@ class DodgeEnv(BevyEnv):
         timeout: float = DEFAULT_TIMEOUT,
         restart_on_crash: bool = False,
         token: str | None = None,
+        rules_version: int = 0,
     ) -> None:
         self.config = DodgeConfig(
             num_agents=1,
@@ -51,6 +52,7 @@ class DodgeEnv(BevyEnv):
             server_url=server_url,
             binary=binary,
             human=render_mode == "human",
+            rules_version=rules_version,
         )
         remote = self.config.remote(timeout=timeout, restart_on_crash=restart_on_crash, token=token)
         super().__init__(remote, render_mode=render_mode)
@@ -89,6 +91,7 @@ class DodgeVectorEnv(BevyVectorEnv):
         timeout: float = DEFAULT_TIMEOUT,
         restart_on_crash: bool = False,
         token: str | None = None,
+        rules_version: int = 0,
     ) -> None:
         self.config = DodgeConfig(
             num_agents=num_envs,
@@ -103,6 +106,7 @@ class DodgeVectorEnv(BevyVectorEnv):
             server_url=server_url,
             binary=binary,
             human=render_mode == "human",
+            rules_version=rules_version,
         )
         remote = self.config.remote(timeout=timeout, restart_on_crash=restart_on_crash, token=token)
         super().__init__(remote, render_mode=render_mode, autoreset_mode=autoreset_mode)

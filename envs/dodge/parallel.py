@@ -42,6 +42,7 @@ class DodgeParallelEnv(BevyParallelEnv):
         timeout: float = DEFAULT_TIMEOUT,
         restart_on_crash: bool = False,
         token: str | None = None,
+        rules_version: int = 0,
     ) -> None:
         self.config = DodgeConfig(
             num_agents=num_agents,
@@ -56,6 +57,7 @@ class DodgeParallelEnv(BevyParallelEnv):
             server_url=server_url,
             binary=binary,
             human=render_mode == "human",
+            rules_version=rules_version,
         )
         remote = self.config.remote(timeout=timeout, restart_on_crash=restart_on_crash, token=token)
         super().__init__(remote, render_mode=render_mode)

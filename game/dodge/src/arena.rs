@@ -28,6 +28,9 @@ pub struct ArenaState {
     pub ticks: u64,
     /// The latest throw since the reset, for views (no observation or reward reads it).
     pub last_throw: Option<Throw>,
+    /// Version 1: where the next throw will start, drawn a throw ahead so the thrower's warning
+    /// can show it (version 0 draws each throw's start when it throws).
+    pub next_throw: Option<Vec3>,
 }
 
 /// A throw: where the projectile started and the point it was aimed at.

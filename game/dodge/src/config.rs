@@ -16,9 +16,9 @@ pub const OPTIONS: &[OptionSpec] = &[
     },
     OptionSpec {
         name: "action_space",
-        kind: OptionKind::Choice(&["discrete", "continuous"]),
+        kind: OptionKind::Choice(ACTION_SPACES),
         default: Some("discrete"),
-        help: "`discrete` (IDLE, UP, DOWN, LEFT, RIGHT) or `continuous` ([vx, vy, sprint] in [-1, 1]).",
+        help: "`discrete` (IDLE, UP, DOWN, LEFT, RIGHT; version 1 adds JUMP) or `continuous` ([vx, vy, sprint] in [-1, 1]; version 1: [vx, vy, sprint, jump]); version 1 also takes the seed game's `basic_3d`, `basic_4d_jump`, `tilt_5d` ([vx, vy, pitch, roll, sprint]) and `full_6d` ([vx, vy, jump, pitch, roll, sprint]); tilt is cosmetic.",
     },
     OptionSpec {
         name: "image_size",
@@ -125,24 +125,72 @@ pub const OPTIONS: &[OptionSpec] = &[
         default: Some("60"),
         help: "Half-angle of the spawn arc (degrees from +Y).",
     },
+    OptionSpec {
+        name: "rules_version",
+        kind: OptionKind::Integer { min: 0, max: 1 },
+        default: Some("0"),
+        help: "Rules: 0 (dodge_v0, pinned: same seed and actions, same episode) or 1 (dodge_v1: the thrower's warning in observations and images, jumping, the seed game's action variants).",
+    },
+    OptionSpec {
+        name: "thrower_delay_seconds",
+        kind: OptionKind::Number {
+            min: 0.0,
+            max: 10.0,
+        },
+        default: Some("0.5"),
+        help: "Version 1: seconds before each throw that its start point is shown.",
+    },
 ];
 
-/// Which action space the players use.
+/// The `action_space` choices; after the first two, the seed game's names (version 1 only).
+pub const ACTION_SPACES: &[&str] = &[
+    "discrete",
+    "continuous",
+    "basic_3d",
+    "basic_4d_jump",
+    "tilt_5d",
+    "full_6d",
+];
+
+/// Which action space the players use: one of [`ACTION_SPACES`], by index.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ActionKind {
-    /// Discrete(5): IDLE, UP, DOWN, LEFT, RIGHT.
-    Discrete,
-    /// Box(3) in [-1, 1]: vx, vy, sprint.
-    Continuous,
-}
+pub struct ActionKind(usize);
 
 impl ActionKind {
-    fn name(self) -> &'static str {
-        match self {
-            ActionKind::Discrete => "discrete",
-            ActionKind::Continuous => "continuous",
+    pub const DISCRETE: Self = Self(0);
+    pub const CONTINUOUS: Self = Self(1);
+
+    pub fn name(self) -> &'static str {
+        ACTION_SPACES[self.0]
+    }
+
+    fn named(name: &str) -> Self {
+        Self(ACTION_SPACES.iter().position(|n| *n == name).unwrap_or(0))
+    }
+
+    /// What each element of a continuous action means under rules `version`; `None` for the
+    /// discrete space.
+    pub fn layout(self, version: u8) -> Option<&'static [Control]> {
+        use Control::{Jump, Pitch, Roll, Sprint, Vx, Vy};
+        match (self.0, version) {
+            (0, _) => None,
+            (1, 0) | (2, _) => Some(&[Vx, Vy, Sprint]),
+            (1, _) | (3, _) => Some(&[Vx, Vy, Sprint, Jump]),
+            (4, _) => Some(&[Vx, Vy, Pitch, Roll, Sprint]),
+            _ => Some(&[Vx, Vy, Jump, Pitch, Roll, Sprint]),
         }
     }
+}
+
+/// One element of a continuous action.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Control {
+    Vx,
+    Vy,
+    Sprint,
+    Jump,
+    Pitch,
+    Roll,
 }
 
 /// Every tunable of the game; one resource, changed only between episodes. Fields mirror
@@ -165,6 +213,9 @@ pub struct DodgeConfig {
     pub max_projectiles: u32,
     pub random_spawn_position: bool,
     pub spawn_angle_degrees: f32,
+    /// Rules version: 0 (dodge_v0) or 1 (dodge_v1).
+    pub version: u8,
+    pub thrower_delay_seconds: f32,
 }
 
 impl Default for DodgeConfig {
@@ -172,7 +223,7 @@ impl Default for DodgeConfig {
     fn default() -> Self {
         let mut config = Self {
             level: 1,
-            action_kind: ActionKind::Discrete,
+            action_kind: ActionKind::DISCRETE,
             image_size: 0,
             grayscale: false,
             survival_reward: 0.0,
@@ -186,6 +237,8 @@ impl Default for DodgeConfig {
             max_projectiles: 0,
             random_spawn_position: false,
             spawn_angle_degrees: 0.0,
+            version: 0,
+            thrower_delay_seconds: 0.0,
         };
         config.apply(&options::defaults(OPTIONS));
         config
@@ -195,7 +248,7 @@ impl Default for DodgeConfig {
 impl DodgeConfig {
     /// The complete option set, as `/spec` reports it.
     pub fn to_options(&self) -> Map<String, Value> {
-        let values: [Value; 15] = [
+        let values: [Value; 17] = [
             self.level.into(),
             self.action_kind.name().into(),
             self.image_size.into(),
@@ -211,6 +264,8 @@ impl DodgeConfig {
             self.max_projectiles.into(),
             self.random_spawn_position.into(),
             self.spawn_angle_degrees.into(),
+            self.version.into(),
+            self.thrower_delay_seconds.into(),
         ];
         OPTIONS
             .iter()
@@ -225,6 +280,12 @@ impl DodgeConfig {
         let checked = options::validate(OPTIONS, options, &[])?;
         let mut next = self.clone();
         next.apply(&checked);
+        if next.version == 0 && next.action_kind.0 > 1 {
+            return Err(EnvError::InvalidOptions(format!(
+                "action_space {:?} is a rules_version 1 action space; expected discrete or continuous with rules_version 0 (or rules_version 1)",
+                next.action_kind.name()
+            )));
+        }
         Ok(next)
     }
 
@@ -243,11 +304,7 @@ impl DodgeConfig {
             let flag = value.as_bool().unwrap_or_default();
             match key.as_str() {
                 "action_space" => {
-                    self.action_kind = if value == "continuous" {
-                        ActionKind::Continuous
-                    } else {
-                        ActionKind::Discrete
-                    }
+                    self.action_kind = ActionKind::named(value.as_str().unwrap_or_default())
                 }
                 "image_size" => self.image_size = value.as_u64().unwrap_or_default() as usize,
                 "grayscale" => self.grayscale = flag,
@@ -264,6 +321,8 @@ impl DodgeConfig {
                 }
                 "random_spawn_position" => self.random_spawn_position = flag,
                 "spawn_angle_degrees" => self.spawn_angle_degrees = number,
+                "rules_version" => self.version = value.as_u64().unwrap_or_default() as u8,
+                "thrower_delay_seconds" => self.thrower_delay_seconds = number,
                 _ => {} // `level`, applied first
             }
         }
@@ -324,7 +383,10 @@ mod tests {
                 OptionKind::Boolean => json!(!c.to_options()[spec.name].as_bool().unwrap()),
                 OptionKind::Choice(choices) => json!(choices[choices.len() - 1]),
             };
-            let changed = c.with_options(&opts(json!({spec.name: value}))).unwrap();
+            // The seed game's action spaces need version 1.
+            let changed = c
+                .with_options(&opts(json!({spec.name: value, "rules_version": 1})))
+                .unwrap();
             assert_eq!(changed.to_options()[spec.name], value, "{}", spec.name);
         }
         for spec in OPTIONS {
@@ -343,6 +405,10 @@ mod tests {
             (json!({"player_speed": "fast"}), "\"player_speed\""),
             (json!({"grayscale": 1}), "\"grayscale\""),
             (json!({"jump": true}), "unknown option \"jump\""),
+            (
+                json!({"action_space": "tilt_5d"}),
+                "\"tilt_5d\" is a rules_version 1",
+            ),
         ] {
             let err = DodgeConfig::default().with_options(&opts(bad)).unwrap_err();
             assert_eq!(err.code(), "invalid_options");

@@ -2,15 +2,28 @@
 
 use bevy::prelude::*;
 use bevy_gym_server::raster::Canvas;
-use bevy_gym_server::{AgentIo, AgentSpaces, EnvError, GymGame, ImageSpec, OptionSpec, Space};
+use bevy_gym_server::{
+    AgentIo, AgentSpaces, ArenaRngs, EnvError, GymGame, ImageSpec, OptionSpec, Space,
+};
 use serde_json::{Map, Value};
 
 use crate::arena::{ArenaState, Arenas, Motion, TICK_SECONDS, seconds_to_ticks};
-use crate::config::{ActionKind, DodgeConfig};
+use crate::config::DodgeConfig;
 use crate::index::{self, ArenaIndex};
-use crate::observation::{OBSERVATION_LEN, write_observation};
-use crate::players::{ACTION_NAMES, Player, start_position};
-use crate::projectiles::Projectile;
+use crate::observation::{
+    OBSERVATION_LEN, OBSERVATION_LEN_V1, write_observation, write_v1_features,
+};
+use crate::players::{ACTION_NAMES, ACTION_NAMES_V1, Player, start_position};
+use crate::projectiles::{Projectile, throw_point, warning};
+
+/// The observation length under these rules.
+fn observation_len(config: &DodgeConfig) -> usize {
+    if config.version >= 1 {
+        OBSERVATION_LEN_V1
+    } else {
+        OBSERVATION_LEN
+    }
+}
 use crate::{image, state};
 
 /// The dodge game (a marker type; the state lives in the world).
@@ -48,12 +61,14 @@ impl GymGame for Dodge {
 
     fn spaces(world: &World, _agent: usize) -> AgentSpaces {
         let config = world.resource::<DodgeConfig>();
+        let v1 = config.version >= 1;
         AgentSpaces {
-            action: match config.action_kind {
-                ActionKind::Discrete => Space::discrete_named(&ACTION_NAMES),
-                ActionKind::Continuous => Space::float_box(&[3], -1.0, 1.0),
+            action: match config.action_kind.layout(config.version) {
+                None if v1 => Space::discrete_named(&ACTION_NAMES_V1),
+                None => Space::discrete_named(&ACTION_NAMES),
+                Some(layout) => Space::float_box(&[layout.len()], -1.0, 1.0),
             },
-            observation: Space::float_box(&[OBSERVATION_LEN], -1.0, 1.0),
+            observation: Space::float_box(&[observation_len(config)], -1.0, 1.0),
         }
     }
 
@@ -102,30 +117,44 @@ impl GymGame for Dodge {
                 }
             }
         });
-        let interval = seconds_to_ticks(world.resource::<DodgeConfig>().projectile_spawn_interval);
-        let mut states = world.resource_mut::<Arenas>();
-        states
-            .0
-            .resize_with(layout.num_arenas(), ArenaState::default);
-        for &arena in arenas {
-            states.0[arena] = ArenaState {
-                spawn_countdown: interval,
-                next_projectile_id: 0,
-                ticks: 0,
-                last_throw: None,
-            };
-        }
+        let config = world.resource::<DodgeConfig>().clone();
+        let interval = seconds_to_ticks(config.projectile_spawn_interval);
+        world.resource_scope(|world, mut rngs: Mut<ArenaRngs>| {
+            let mut states = world.resource_mut::<Arenas>();
+            states
+                .0
+                .resize_with(layout.num_arenas(), ArenaState::default);
+            for &arena in arenas {
+                states.0[arena] = ArenaState {
+                    spawn_countdown: interval,
+                    next_projectile_id: 0,
+                    ticks: 0,
+                    last_throw: None,
+                    // Version 1 announces its first throw, so it is drawn now (version 0 draws
+                    // nothing here: its random streams stay as they were).
+                    next_throw: (config.version >= 1)
+                        .then(|| throw_point(&config, rngs.arena(arena))),
+                };
+            }
+        });
     }
 
     fn observe(world: &mut World, out: &mut [f32]) {
         index::refresh(world);
         world.resource_scope(|world, mut scratch: Mut<ObservationScratch>| {
             let index = world.resource::<ArenaIndex>();
+            let config = world.resource::<DodgeConfig>();
+            let states = &world.resource::<Arenas>().0;
+            let len = observation_len(config);
             for (arena, players) in index.players.iter().enumerate() {
+                let warning = states.get(arena).and_then(|s| warning(s, config));
                 for me in players {
-                    let slot =
-                        &mut out[me.agent * OBSERVATION_LEN..(me.agent + 1) * OBSERVATION_LEN];
-                    write_observation(me, players, &index.projectiles[arena], slot, &mut scratch.0);
+                    let slot = &mut out[me.agent * len..(me.agent + 1) * len];
+                    let (v0, v1) = slot.split_at_mut(OBSERVATION_LEN);
+                    write_observation(me, players, &index.projectiles[arena], v0, &mut scratch.0);
+                    if !v1.is_empty() {
+                        write_v1_features(me, warning, v1);
+                    }
                 }
             }
         });
@@ -135,7 +164,13 @@ impl GymGame for Dodge {
         index::refresh(world);
         let spec = Self::image(world);
         let index = world.resource::<ArenaIndex>();
+        let config = world.resource::<DodgeConfig>();
+        let states = &world.resource::<Arenas>().0;
         for (arena, players) in index.players.iter().enumerate() {
+            let warning = states
+                .get(arena)
+                .and_then(|s| warning(s, config))
+                .map(|(point, _)| point);
             for me in players {
                 let pixels = &mut out[me.agent * spec.bytes()..(me.agent + 1) * spec.bytes()];
                 image::draw(
@@ -143,6 +178,7 @@ impl GymGame for Dodge {
                     me,
                     players,
                     &index.projectiles[arena],
+                    warning,
                 );
             }
         }
@@ -154,7 +190,7 @@ impl GymGame for Dodge {
             world.resource::<ArenaIndex>(),
             &world.resource::<Arenas>().0,
             world.resource::<AgentIo>(),
-            world.resource::<DodgeConfig>().level,
+            world.resource::<DodgeConfig>(),
         )
     }
 }

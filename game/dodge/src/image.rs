@@ -5,11 +5,15 @@ use bevy_gym_server::raster::{Canvas, Rgb};
 
 use crate::arena::{VIEW_SIZE, ZONE_HALF_DEPTH, ZONE_HALF_WIDTH};
 use crate::index::{PlayerView, ProjectileView};
+use bevy::prelude::Vec3;
 
 const BACKGROUND: Rgb = Rgb(30, 30, 40);
 const ZONE_OUTLINE: Rgb = Rgb(200, 200, 50);
 const SELF_COLOUR: Rgb = Rgb(50, 150, 255);
 const OTHER_PLAYER: Rgb = Rgb(80, 200, 120);
+/// Version 1's thrower's warning: the seed game's indicator colour.
+const WARNING_COLOUR: Rgb = Rgb(255, 140, 0);
+const WARNING_DRAW_RADIUS: f32 = 0.8;
 /// Drawn radii (units), larger than the bodies so they stay visible at 84 pixels.
 const PLAYER_DRAW_RADIUS: f32 = 0.6;
 const PROJECTILE_DRAW_RADIUS: f32 = 0.5;
@@ -29,12 +33,15 @@ fn projectile_colour(z: f32) -> Rgb {
     Rgb(255, shade, shade)
 }
 
-/// Draws `me`'s view of its arena.
+/// Draws `me`'s view of its arena; `warning` (version 1) is where the next throw will start,
+/// drawn on the image's edge towards it when it lies outside the view (throws start 20 units
+/// away, the view shows 12 each side).
 pub fn draw(
     canvas: &mut Canvas,
     me: &PlayerView,
     players: &[PlayerView],
     projectiles: &[ProjectileView],
+    warning: Option<Vec3>,
 ) {
     let (w, h) = canvas.size();
     let radius = |r: f32| ((r * w as f32 / VIEW_SIZE).round() as i64).max(1);
@@ -42,6 +49,13 @@ pub fn draw(
     let (x0, y0) = to_pixel(-ZONE_HALF_WIDTH, ZONE_HALF_DEPTH, w, h);
     let (x1, y1) = to_pixel(ZONE_HALF_WIDTH, -ZONE_HALF_DEPTH, w, h);
     canvas.rect_outline(x0, y0, x1, y1, ZONE_OUTLINE);
+    if let Some(point) = warning {
+        let edge = VIEW_SIZE / 2.0 - WARNING_DRAW_RADIUS;
+        let reach = point.x.abs().max(point.y.abs());
+        let scale = if reach > edge { edge / reach } else { 1.0 };
+        let (px, py) = to_pixel(point.x * scale, point.y * scale, w, h);
+        canvas.disc(px, py, radius(WARNING_DRAW_RADIUS), WARNING_COLOUR);
+    }
     for q in projectiles {
         let (px, py) = to_pixel(q.position.x, q.position.y, w, h);
         canvas.disc(
@@ -84,7 +98,13 @@ mod tests {
             ..me
         };
         let mut buf = vec![0u8; spec.bytes()];
-        draw(&mut Canvas::new(&mut buf, spec), &me, &[me, other], &[]);
+        draw(
+            &mut Canvas::new(&mut buf, spec),
+            &me,
+            &[me, other],
+            &[],
+            None,
+        );
         let at = |x: usize, y: usize| &buf[(y * 84 + x) * 3..(y * 84 + x) * 3 + 3];
         assert_eq!(at(42, 42), &[50, 150, 255]);
         let (ox, oy) = to_pixel(3.0, 0.0, 84, 84);

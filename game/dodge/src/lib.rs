@@ -59,6 +59,7 @@ fn spawn_players(mut commands: Commands, io: Res<AgentIo>) {
                 arena: layout.arena_of(agent),
             },
             arena::Motion::default(),
+            players::Tilt::default(),
         ));
     }
 }

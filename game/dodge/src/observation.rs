@@ -6,8 +6,9 @@
 
 use bevy::prelude::Vec3;
 
-use crate::arena::{ZONE_HALF_DEPTH, ZONE_HALF_WIDTH};
+use crate::arena::{PLAYER_CENTRE_HEIGHT, ZONE_HALF_DEPTH, ZONE_HALF_WIDTH};
 use crate::index::{PlayerView, ProjectileView};
+use crate::players::JUMP_SPEED;
 
 /// Projectiles reported per observation.
 pub const PROJECTILE_SLOTS: usize = 10;
@@ -20,6 +21,11 @@ pub const SELF_FEATURES: usize = 4;
 /// Length of the observation vector.
 pub const OBSERVATION_LEN: usize =
     SELF_FEATURES + PROJECTILE_SLOTS * PROJECTILE_FEATURES + NEIGHBOUR_SLOTS * 2;
+/// Version 1 appends height, vertical speed and the thrower's warning (docs/dodge.md).
+pub const V1_FEATURES: usize = 6;
+pub const OBSERVATION_LEN_V1: usize = OBSERVATION_LEN + V1_FEATURES;
+/// Scale of a player's height above standing (units): a jump peaks at about 1.2.
+const JUMP_HEIGHT_SCALE: f32 = 2.0;
 
 /// Full-sprint player speed used to scale velocities (units/s).
 const PLAYER_SPEED_SCALE: f32 = 15.0;
@@ -83,6 +89,26 @@ pub fn write_observation(
         out[neighbours + 2 * slot + 1] = other.y / (2.0 * ZONE_HALF_DEPTH);
     }
 
+    for v in out.iter_mut() {
+        *v = v.clamp(-1.0, 1.0);
+    }
+}
+
+/// Version 1's features (`V1_FEATURES` floats, after the first `OBSERVATION_LEN`): own height
+/// above standing and vertical speed; then, while the thrower's warning shows, the announced
+/// start point relative to the player and the time left before the throw as a fraction of the
+/// warning (1 when it appears, towards 0 at the throw), else zeros.
+pub fn write_v1_features(me: &PlayerView, warning: Option<(Vec3, f32)>, out: &mut [f32]) {
+    out.fill(0.0);
+    out[0] = (me.position.z - PLAYER_CENTRE_HEIGHT) / JUMP_HEIGHT_SCALE;
+    out[1] = me.velocity.z / JUMP_SPEED;
+    if let Some((point, fraction)) = warning {
+        let d = point - me.position;
+        out[2] = d.x / PROJECTILE_RANGE_SCALE;
+        out[3] = d.y / PROJECTILE_RANGE_SCALE;
+        out[4] = d.z / HEIGHT_SCALE;
+        out[5] = fraction;
+    }
     for v in out.iter_mut() {
         *v = v.clamp(-1.0, 1.0);
     }

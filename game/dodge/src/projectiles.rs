@@ -5,7 +5,8 @@ use bevy::prelude::*;
 use bevy_gym_server::{AgentIo, ArenaRngs, uniform};
 
 use crate::arena::{
-    Arenas, Motion, PLAYER_CENTRE_HEIGHT, PROJECTILE_RADIUS, TICK_SECONDS, Throw, seconds_to_ticks,
+    ArenaState, Arenas, Motion, PLAYER_CENTRE_HEIGHT, PROJECTILE_RADIUS, TICK_SECONDS, Throw,
+    seconds_to_ticks,
 };
 use crate::config::DodgeConfig;
 use crate::players::Player;
@@ -69,7 +70,7 @@ pub fn advance(motion: &mut Motion) -> bool {
 }
 
 /// Where the next throw starts, drawn from the arena's random stream.
-fn throw_point(config: &DodgeConfig, rng: &mut impl rand_core::RngCore) -> Vec3 {
+pub fn throw_point(config: &DodgeConfig, rng: &mut impl rand_core::RngCore) -> Vec3 {
     if config.random_spawn_position {
         let half = config.spawn_angle_degrees.to_radians();
         let angle = uniform(rng, -half, half);
@@ -82,6 +83,15 @@ fn throw_point(config: &DodgeConfig, rng: &mut impl rand_core::RngCore) -> Vec3 
         let x = uniform(rng, -FAR_LINE_HALF_SPREAD, FAR_LINE_HALF_SPREAD);
         Vec3::new(x, SPAWN_DISTANCE, FAR_LINE_HEIGHT)
     }
+}
+
+/// Version 1's thrower's warning in an arena: the announced start point of the next throw and
+/// the time left before it as a fraction of `thrower_delay_seconds`, while the warning shows.
+pub fn warning(state: &ArenaState, config: &DodgeConfig) -> Option<(Vec3, f32)> {
+    let point = state.next_throw.filter(|_| config.version >= 1)?;
+    let delay = config.thrower_delay_seconds;
+    let left = state.spawn_countdown as f32 * TICK_SECONDS;
+    (delay > 0.0 && left <= delay).then(|| (point, left / delay))
 }
 
 /// Every `projectile_spawn_interval`, throws one projectile at each live player of a running
@@ -120,11 +130,20 @@ pub fn spawn_projectiles(
         state.spawn_countdown = interval;
         let cap = config.max_projectiles as usize * layout.agents_in(arena).len();
         let arena_agents = layout.agents_in(arena);
+        // Version 1: every ball of this throw leaves from the announced point; the next point is
+        // drawn now, to be announced before the next throw.
+        let announced = state.next_throw.filter(|_| config.version >= 1);
+        if announced.is_some() {
+            state.next_throw = Some(throw_point(&config, rngs.arena(arena)));
+        }
         for &(_, target) in targets.iter().filter(|(a, _)| arena_agents.contains(a)) {
             if in_flight[arena] >= cap {
                 break;
             }
-            let start = throw_point(&config, rngs.arena(arena));
+            let start = match announced {
+                Some(point) => point,
+                None => throw_point(&config, rngs.arena(arena)),
+            };
             let aim = Vec3::new(target.x, target.y, PLAYER_CENTRE_HEIGHT);
             commands.spawn((
                 Projectile {

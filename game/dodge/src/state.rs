@@ -4,6 +4,7 @@ use bevy_gym_server::{AgentIo, Layout};
 use serde_json::{Value, json};
 
 use crate::arena::ArenaState;
+use crate::config::DodgeConfig;
 use crate::index::ArenaIndex;
 
 fn vec3(v: bevy::prelude::Vec3) -> Value {
@@ -11,7 +12,12 @@ fn vec3(v: bevy::prelude::Vec3) -> Value {
 }
 
 /// The state document (keys come out sorted: serde_json maps are ordered).
-pub fn state_document(index: &ArenaIndex, arenas: &[ArenaState], io: &AgentIo, level: u8) -> Value {
+pub fn state_document(
+    index: &ArenaIndex,
+    arenas: &[ArenaState],
+    io: &AgentIo,
+    config: &DodgeConfig,
+) -> Value {
     let arenas: Vec<Value> = arenas
         .iter()
         .enumerate()
@@ -32,15 +38,24 @@ pub fn state_document(index: &ArenaIndex, arenas: &[ArenaState], io: &AgentIo, l
                 .iter()
                 .map(|q| json!({"id": q.id, "position": vec3(q.position), "velocity": vec3(q.velocity)}))
                 .collect();
-            json!({
+            let mut doc = json!({
                 "index": a,
                 "episode_steps": io.episode_steps(a),
                 "ticks": state.ticks,
                 "next_throw_in_ticks": state.spawn_countdown,
                 "players": players,
                 "projectiles": projectiles,
-            })
+            });
+            // Version 1 only: version 0's document stays as it was.
+            if let Some(point) = state.next_throw.filter(|_| config.version >= 1) {
+                doc["next_throw_from"] = vec3(point);
+            }
+            doc
         })
         .collect();
-    json!({ "game": "dodge", "level": level, "arenas": arenas })
+    let mut doc = json!({ "game": "dodge", "level": config.level, "arenas": arenas });
+    if config.version >= 1 {
+        doc["rules_version"] = config.version.into();
+    }
+    doc
 }

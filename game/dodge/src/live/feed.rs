@@ -12,6 +12,8 @@ use bevy_gym_server::{AgentIo, Moment, Spectator};
 use crate::arena::{Arenas, Throw};
 use crate::config::DodgeConfig;
 use crate::index::{self, ArenaIndex};
+use crate::players::{Player, Tilt};
+use crate::projectiles::warning;
 
 /// A player as the window draws it.
 #[derive(Clone, Debug, PartialEq)]
@@ -21,6 +23,8 @@ pub struct PlayerFrame {
     pub live: bool,
     /// Its return so far this episode.
     pub episode_return: f32,
+    /// Its cosmetic lean (pitch, roll) in radians (rules version 1's tilt actions).
+    pub tilt: Vec2,
 }
 
 /// One arena as the window draws it.
@@ -30,6 +34,8 @@ pub struct ArenaFrame {
     /// Projectile ids and positions, in id order.
     pub projectiles: Vec<(u64, Vec3)>,
     pub last_throw: Option<Throw>,
+    /// Rules version 1: the announced start point of the next throw, while the warning shows.
+    pub warning: Option<Vec3>,
     /// Episodes begun in this arena since the view started (the current one included).
     pub episode: u64,
     pub episode_steps: u32,
@@ -160,9 +166,14 @@ impl Spectator for Publisher {
             return;
         }
         index::refresh(world);
+        let mut tilts = vec![Vec2::ZERO; self.returns.len()];
+        for (player, tilt) in world.query::<(&Player, &Tilt)>().iter(world) {
+            tilts[player.agent] = Vec2::new(tilt.pitch, tilt.roll);
+        }
         let (index, arenas) = (world.resource::<ArenaIndex>(), world.resource::<Arenas>());
         let io = world.resource::<AgentIo>();
-        let level = world.resource::<DodgeConfig>().level;
+        let config = world.resource::<DodgeConfig>();
+        let level = config.level;
         self.feed.publish(|frame| {
             frame.step = self.step;
             frame.level = level;
@@ -177,11 +188,13 @@ impl Spectator for Publisher {
                         position: p.position,
                         live: p.live,
                         episode_return: self.returns[p.agent],
+                        tilt: tilts[p.agent],
                     }));
                 out.projectiles.clear();
                 out.projectiles
                     .extend(index.projectiles[a].iter().map(|q| (q.id, q.position)));
                 out.last_throw = state.last_throw;
+                out.warning = warning(state, config).map(|(point, _)| point);
                 out.episode = self.episodes[a];
                 out.episode_steps = io.episode_steps(a);
                 out.next_throw_ticks = state.spawn_countdown;

@@ -21,6 +21,8 @@ pub const PLAYER_COLOURS: [Color; 6] = [
 ];
 pub const PROJECTILE_COLOUR: Color = Color::srgb(0.95, 0.1, 0.08);
 const THROWER_COLOUR: Color = Color::srgb(1.0, 0.5, 0.0);
+/// The seed game's indicator orange (255, 140, 0).
+const WARNING_COLOUR: Color = Color::srgb(1.0, 0.55, 0.0);
 const OUT_COLOUR: Color = Color::srgb(0.35, 0.35, 0.38);
 const GROUND_COLOUR: Color = Color::srgb(0.16, 0.17, 0.2);
 const ZONE_COLOUR: Color = Color::srgb(0.32, 0.36, 0.42);
@@ -175,7 +177,10 @@ pub fn sync_players(
         };
         let at = arena_origin(body.arena, arenas) + to_bevy(player.position);
         if player.live {
-            *transform = Transform::from_translation(at);
+            // Pitch leans along the direction of travel (sim Y, Bevy -Z), roll sideways.
+            let lean =
+                Quat::from_rotation_x(-player.tilt.x) * Quat::from_rotation_z(-player.tilt.y);
+            *transform = Transform::from_translation(at).with_rotation(lean);
             material.0 = body.live.clone();
         } else {
             *transform = Transform::from_translation(Vec3::new(at.x, PLAYER_RADIUS, at.z))
@@ -283,6 +288,16 @@ pub fn draw_lines(mut gizmos: Gizmos, shown: Res<Shown>, config: Res<ViewConfig>
             Vec2::new(2.0 * ZONE_HALF_WIDTH, 2.0 * ZONE_HALF_DEPTH),
             ZONE_EDGE,
         );
+        if let Some(point) = shown.frame.arenas.get(arena).and_then(|a| a.warning) {
+            // Rules version 1's warning: where the next throw will start.
+            let ground = origin + to_bevy(Vec3::new(point.x, point.y, 0.0));
+            gizmos.circle(
+                Isometry3d::new(ground, Quat::from_rotation_x(-std::f32::consts::FRAC_PI_2)),
+                1.2,
+                WARNING_COLOUR,
+            );
+            gizmos.line(ground, origin + to_bevy(point), WARNING_COLOUR);
+        }
         if let Some(throw) = shown.frame.arenas.get(arena).and_then(|a| a.last_throw) {
             let target = origin + to_bevy(Vec3::new(throw.at.x, throw.at.y, 0.0));
             // A short pointer from the hand, not the whole line: that would hide the ball in flight.
