@@ -6,6 +6,7 @@ either is missing (a one-line warning, and the game runs headless) is tested eve
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sysconfig
@@ -88,6 +89,24 @@ def test_each_mode_runs_and_bad_input_gets_one_line(tmp_path: Path) -> None:
     assert "missing.safetensors" in bad.stderr.strip().splitlines()[-1]
     wrong = _run("--screenshot", tmp_path / "v.jpg", *SMALL)
     assert wrong.returncode != 0 and ".png" in wrong.stderr
+
+
+@pytest.mark.viewer
+@pytest.mark.server
+def test_a_policy_run_in_the_window_is_reproducible() -> None:
+    def final_state(seed: int) -> str:
+        done = _run(
+            "--policy", POLICY, "--agents", "2", "--arena-mode", "separate",
+            "--seed", seed, "--frames", "40", "--print-state", *SMALL,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip().splitlines()[-1]
+
+    first = final_state(5)
+    state = json.loads(first)
+    assert [a["ticks"] for a in state["arenas"]] != [0, 0], "the policy played"
+    assert final_state(5) == first, "same seed, same episode, drawn or not"
+    assert final_state(6) != first
 
 
 @pytest.mark.viewer

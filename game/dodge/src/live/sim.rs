@@ -5,15 +5,17 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, TryRecvError};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use bevy_gym_policy::{Policy, PolicyDriver};
 use bevy_gym_server::{Environment, Layout, ResetRequest, ServeArgs, SimSettings, serve};
 
-use super::drivers::{KeyboardDriver, Pad, RandomDriver};
+use super::drivers::{Controls, KeyboardDriver, Pad, RandomDriver};
 use super::feed::{Feed, Publisher};
 use crate::Dodge;
 use crate::arena::TICK_SECONDS;
+use crate::config::{Control, DodgeConfig};
 
 /// Who acts for the agents.
 pub enum Drive {
@@ -36,7 +38,7 @@ pub enum Pace {
 }
 
 /// What the window asks of the simulation.
-pub enum Control {
+pub enum Request {
     /// Reset every arena (the R key).
     Reset,
 }
@@ -44,7 +46,11 @@ pub enum Control {
 /// What the window needs to know once the simulation has started.
 pub struct Started {
     pub layout: Layout,
-    pub continuous: bool,
+    /// What the players' actions look like (for the keyboard).
+    pub controls: Controls,
+    /// The thread; in the modes that step themselves it ends once the window's side of `pace`
+    /// and `requests` is dropped, with the final `/state` document.
+    pub thread: JoinHandle<Option<String>>,
 }
 
 /// Starts the simulation thread; returns once the environment is built (or why it could not be).
@@ -52,12 +58,12 @@ pub fn start(
     settings: SimSettings,
     drive: Drive,
     pace: Pace,
-    controls: Receiver<Control>,
+    requests: Receiver<Request>,
     feed: Arc<Feed>,
 ) -> Result<Started, String> {
-    let (started_tx, started_rx) = mpsc::channel();
+    let (started_tx, started_rx) = mpsc::channel::<Result<(Layout, Controls), String>>();
     let seed = settings.seed;
-    std::thread::Builder::new()
+    let thread = std::thread::Builder::new()
         .name("simulation".into())
         .spawn(move || {
             let env = prepare(settings, &drive, seed, &feed);
@@ -68,22 +74,29 @@ pub fn start(
                 }
                 Err(why) => {
                     let _ = started_tx.send(Err(why));
-                    return;
+                    return None;
                 }
             };
-            let result = match drive {
-                Drive::Serve(args) => serve(env, &args).map_err(|e| e.to_string()),
+            let (result, last) = match drive {
+                Drive::Serve(args) => (serve(env, &args).map_err(|e| e.to_string()), None),
                 _ => {
                     let auto_reset = !matches!(drive, Drive::Keyboard(_));
-                    run(&mut env, pace, &controls, auto_reset)
+                    let result = run(&mut env, pace, &requests, auto_reset);
+                    (result, Some(env.state_json()))
                 }
             };
             feed.end(result.err());
+            last
         })
         .map_err(|e| format!("cannot start the simulation thread: {e}"))?;
-    started_rx
+    let (layout, controls) = started_rx
         .recv()
-        .map_err(|_| "the simulation thread stopped before starting".to_string())?
+        .map_err(|_| "the simulation thread stopped before starting".to_string())??;
+    Ok(Started {
+        layout,
+        controls,
+        thread,
+    })
 }
 
 fn prepare(
@@ -91,7 +104,7 @@ fn prepare(
     drive: &Drive,
     seed: u64,
     feed: &Arc<Feed>,
-) -> Result<(Environment<Dodge>, Started), String> {
+) -> Result<(Environment<Dodge>, (Layout, Controls)), String> {
     let mut env = Environment::<Dodge>::new(crate::app(settings))
         .map_err(|e| format!("invalid start settings: {e}"))?;
     let layout = env.layout().clone();
@@ -114,11 +127,15 @@ fn prepare(
         }
     }
     env.set_spectator(Box::new(Publisher::new(feed.clone())));
-    let continuous = env
-        .spaces()
-        .first()
-        .is_some_and(|s| matches!(s.action, bevy_gym_server::Space::Box { .. }));
-    Ok((env, Started { layout, continuous }))
+    let config = env.world().resource::<DodgeConfig>();
+    let controls = Controls {
+        continuous: config
+            .action_kind
+            .layout(config.version)
+            .map(<[Control]>::to_vec),
+        discrete_jump: config.version >= 1,
+    };
+    Ok((env, (layout, controls)))
 }
 
 /// Steps until the window goes away: arenas whose agents are all done are reset in place of
@@ -126,7 +143,7 @@ fn prepare(
 fn run(
     env: &mut Environment<Dodge>,
     pace: Pace,
-    controls: &Receiver<Control>,
+    requests: &Receiver<Request>,
     auto_reset: bool,
 ) -> Result<(), String> {
     let spec: serde_json::Value =
@@ -155,8 +172,8 @@ fn run(
                 }
             }
         }
-        match controls.try_recv() {
-            Ok(Control::Reset) => {
+        match requests.try_recv() {
+            Ok(Request::Reset) => {
                 env.reset(ResetRequest {
                     seed: None,
                     arenas: None,
@@ -197,14 +214,14 @@ mod tests {
     }
 
     /// Starts a per-frame demo and takes `steps` frames, one step each.
-    fn demo(seed: u64, steps: usize, controls: Receiver<Control>) -> Vec<Frame> {
+    fn demo(seed: u64, steps: usize, requests: Receiver<Request>) -> Vec<Frame> {
         let feed = Feed::new();
         let (tokens, rx) = mpsc::channel();
         let started = start(
             settings(seed, 2),
             Drive::Random,
             Pace::PerFrame(rx),
-            controls,
+            requests,
             feed.clone(),
         )
         .expect("starts");
@@ -264,8 +281,8 @@ mod tests {
 
     #[test]
     fn the_window_can_reset_and_only_asked_for_frames_are_copied() {
-        let (controls, rx) = mpsc::channel();
-        controls.send(Control::Reset).unwrap();
+        let (requests, rx) = mpsc::channel();
+        requests.send(Request::Reset).unwrap();
         let frames = demo(5, 3, rx);
         // The first token resets (no step); the next two step.
         assert_eq!(frames[1].arenas[0].episode, 2);
@@ -297,6 +314,43 @@ mod tests {
             feed.newer_than(newer).is_none(),
             "unasked steps copy nothing"
         );
+    }
+
+    #[test]
+    fn the_threaded_policy_run_is_the_plain_environment_stepped_by_hand() {
+        let policy = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../policy/tests/fixtures/dqn_tiny.safetensors"
+        );
+        let (tokens, pace) = mpsc::channel();
+        let (_keep, idle) = mpsc::channel();
+        let drive = Drive::Policy(policy.into());
+        let started = start(
+            settings(7, 3),
+            drive,
+            Pace::PerFrame(pace),
+            idle,
+            Feed::new(),
+        )
+        .expect("starts");
+        for _ in 0..150 {
+            tokens.send(()).unwrap();
+        }
+        drop(tokens);
+        let threaded = started.thread.join().unwrap().expect("the final state");
+
+        let mut plain = Environment::<Dodge>::new(crate::app(settings(7, 3))).unwrap();
+        let driver = PolicyDriver::new(Policy::load(policy).unwrap(), vec![0, 1, 2]);
+        plain.set_driver(Box::new(driver)).unwrap();
+        let layout = plain.layout().clone();
+        for _ in 0..150 {
+            let (terminated, truncated) = (plain.terminated(), plain.truncated());
+            let done: Vec<usize> = (0..layout.num_arenas())
+                .filter(|&a| layout.agents_in(a).all(|i| terminated[i] || truncated[i]))
+                .collect();
+            plain.step(vec![None; 3], &done).unwrap();
+        }
+        assert_eq!(threaded, plain.state_json());
     }
 
     #[test]

@@ -1,36 +1,11 @@
-//! The keyboard: the human player's action (`--play`), R to reset, Esc to quit.
+//! The keyboard: the human player's action (`--play`, through `live::drivers::action_of`), R to
+//! reset, Esc to quit.
 
 use bevy::prelude::*;
-use bevy_gym_server::Action;
 
 use super::ViewConfig;
-use crate::live::sim::Control;
-
-/// Arrows or WASD, as (right − left, up − down).
-fn direction(keys: &ButtonInput<KeyCode>) -> (f32, f32) {
-    let held = |a: KeyCode, b: KeyCode| f32::from(u8::from(keys.pressed(a) || keys.pressed(b)));
-    (
-        held(KeyCode::ArrowRight, KeyCode::KeyD) - held(KeyCode::ArrowLeft, KeyCode::KeyA),
-        held(KeyCode::ArrowUp, KeyCode::KeyW) - held(KeyCode::ArrowDown, KeyCode::KeyS),
-    )
-}
-
-/// The action the held keys mean: continuous `[vx, vy, sprint]` (shift sprints), or the
-/// discrete UP, DOWN, LEFT, RIGHT (vertical first when two are held) or IDLE.
-pub fn action_of(keys: &ButtonInput<KeyCode>, continuous: bool) -> Action {
-    let (x, y) = direction(keys);
-    if continuous {
-        let sprint = keys.pressed(KeyCode::ShiftLeft) || keys.pressed(KeyCode::ShiftRight);
-        return Action::Continuous(vec![x, y, if sprint { 1.0 } else { -1.0 }]);
-    }
-    Action::Discrete(match (x, y) {
-        (_, 1.0) => 1,
-        (_, -1.0) => 2,
-        (-1.0, _) => 3,
-        (1.0, _) => 4,
-        _ => 0,
-    })
-}
+use crate::live::drivers::{Held, action_of};
+use crate::live::sim::Request;
 
 pub fn keyboard(
     keys: Res<ButtonInput<KeyCode>>,
@@ -41,12 +16,21 @@ pub fn keyboard(
         exit.write(AppExit::Success);
     }
     if keys.just_pressed(KeyCode::KeyR)
-        && let Some(controls) = &config.controls
+        && let Some(requests) = &config.requests
     {
         // The simulation may have stopped; the window notices that on its own.
-        let _ = controls.send(Control::Reset);
+        let _ = requests.send(Request::Reset);
     }
     if let Some(pad) = &config.play {
-        pad.set(Some(action_of(&keys, config.continuous)));
+        let any = |a: KeyCode, b: KeyCode| keys.pressed(a) || keys.pressed(b);
+        let held = Held {
+            up: any(KeyCode::ArrowUp, KeyCode::KeyW),
+            down: any(KeyCode::ArrowDown, KeyCode::KeyS),
+            left: any(KeyCode::ArrowLeft, KeyCode::KeyA),
+            right: any(KeyCode::ArrowRight, KeyCode::KeyD),
+            sprint: any(KeyCode::ShiftLeft, KeyCode::ShiftRight),
+            jump: keys.pressed(KeyCode::Space),
+        };
+        pad.set(Some(action_of(held, &config.controls)));
     }
 }

@@ -33,9 +33,9 @@ use bevy_gym_server::{
 use clap::{Args, FromArgMatches};
 
 use crate::Dodge;
-use crate::live::drivers::Pad;
+use crate::live::drivers::{Controls, Pad};
 use crate::live::feed::{Feed, Frame};
-use crate::live::sim::{self, Control, Drive, Pace};
+use crate::live::sim::{self, Drive, Pace, Request};
 
 /// The binary's name and what `--help` says about it.
 pub const NAME: &str = "bevy-dodge-view";
@@ -48,7 +48,7 @@ random actions (--demo). Needs a display (DISPLAY) and a Vulkan driver.";
 #[command(next_help_heading = "View")]
 pub struct ViewArgs {
     /// Play agent 0 with the keyboard: arrows or WASD move, shift sprints (continuous actions),
-    /// R resets, Esc quits. Other agents stand still.
+    /// space jumps (--rules-version 1), R resets, Esc quits. Other agents stand still.
     #[arg(long, conflicts_with_all = ["policy", "demo"])]
     pub play: bool,
     /// Watch a trained policy (policy.safetensors, saved by algos/ with --save-model) drive
@@ -76,6 +76,10 @@ pub struct ViewArgs {
     /// --frames runs draw as fast as they can.
     #[arg(long, default_value_t = 60.0, value_parser = positive_fps)]
     pub max_fps: f64,
+    /// On exit, print the final `/state` document on stdout (not in serve mode): with --frames,
+    /// the same seed gives the same document on any machine.
+    #[arg(long)]
+    pub print_state: bool,
     /// Window width in pixels.
     #[arg(long, default_value_t = 1280, value_parser = clap::value_parser!(u32).range(64..=7680))]
     pub width: u32,
@@ -122,11 +126,12 @@ pub struct ViewConfig {
     pub mode: String,
     /// The keys line of the HUD.
     pub keys: &'static str,
-    pub continuous: bool,
+    /// What the players' actions look like (for the keyboard).
+    pub controls: Controls,
     /// The human's keys (`--play`).
     pub play: Option<Arc<Pad>>,
     /// Requests to the simulation (absent in serve mode: there the clients reset).
-    pub controls: Option<Sender<Control>>,
+    pub requests: Option<Sender<Request>>,
 }
 
 /// The frame on screen and its version.
@@ -215,77 +220,95 @@ fn open(settings: SimSettings, serve_args: ServeArgs, view: ViewArgs) -> Result<
     } else {
         (None, Pace::RealTime { speed: view.speed })
     };
-    let (controls_tx, controls_rx) = mpsc::channel();
+    let (requests_tx, requests_rx) = mpsc::channel();
     let feed = Feed::new();
-    let started = sim::start(settings, drive, pace, controls_rx, feed.clone())?;
+    let started = sim::start(settings, drive, pace, requests_rx, feed.clone())?;
     explain_missing_gpu();
-    let exit = App::new()
-        .add_plugins(
-            DefaultPlugins
-                .set(WindowPlugin {
-                    primary_window: Some(Window {
-                        title: "bevy_gym - dodge".into(),
-                        resolution: WindowResolution::new(view.width, view.height)
-                            .with_scale_factor_override(1.0),
-                        // At most one drawn frame per display refresh.
-                        present_mode: PresentMode::AutoVsync,
-                        ..default()
-                    }),
+    let mut app = App::new();
+    app.add_plugins(
+        DefaultPlugins
+            .set(WindowPlugin {
+                primary_window: Some(Window {
+                    title: "bevy_gym - dodge".into(),
+                    resolution: WindowResolution::new(view.width, view.height)
+                        .with_scale_factor_override(1.0),
+                    // At most one drawn frame per display refresh.
+                    present_mode: PresentMode::AutoVsync,
                     ..default()
-                })
-                .set(LogPlugin {
-                    level: Level::WARN,
-                    filter: "wgpu=error,naga=warn,bevy_render::renderer=info".into(),
-                    ..default()
-                })
-                // Signals belong to the simulation's stop watchers (serve mode).
-                .disable::<TerminalCtrlCHandlerPlugin>(),
+                }),
+                ..default()
+            })
+            .set(LogPlugin {
+                level: Level::WARN,
+                filter: "wgpu=error,naga=warn,bevy_render::renderer=info".into(),
+                ..default()
+            })
+            // Signals belong to the simulation's stop watchers (serve mode).
+            .disable::<TerminalCtrlCHandlerPlugin>(),
+    )
+    .insert_resource(if tokens.is_some() {
+        WinitSettings::continuous()
+    } else {
+        // A software renderer would otherwise draw as fast as it can, taking CPU from the
+        // simulation and its clients; keyboard and window events still wake it at once.
+        let wait = Duration::from_secs_f64(1.0 / view.max_fps);
+        WinitSettings {
+            focused_mode: UpdateMode::reactive_low_power(wait),
+            unfocused_mode: UpdateMode::reactive_low_power(wait),
+        }
+    })
+    .insert_resource(ClearColor(Color::srgb(0.08, 0.09, 0.12)))
+    .insert_resource(ViewConfig {
+        layout: started.layout.clone(),
+        mode,
+        keys,
+        controls: started.controls.clone(),
+        play: pad,
+        requests: (!serving).then_some(requests_tx),
+    })
+    .insert_resource(Link { feed, tokens })
+    .init_resource::<Shown>()
+    .insert_resource(capture::Capture::new(
+        frames,
+        view.screenshot.clone(),
+        view.record.clone(),
+    ))
+    .init_resource::<capture::Saved>()
+    .add_systems(
+        Startup,
+        (scene::setup, camera::spawn_camera, hud::spawn_hud),
+    )
+    .add_systems(
+        Update,
+        (
+            pull,
+            input::keyboard,
+            camera::steer,
+            camera::place_camera,
+            scene::sync_players,
+            scene::sync_projectiles,
+            scene::sync_throwers,
+            scene::draw_lines,
+            hud::update_hud,
+            capture::count_frames,
         )
-        .insert_resource(if tokens.is_some() {
-            WinitSettings::continuous()
-        } else {
-            // A software renderer would otherwise draw as fast as it can, taking CPU from the
-            // simulation and its clients; keyboard and window events still wake it at once.
-            let wait = Duration::from_secs_f64(1.0 / view.max_fps);
-            WinitSettings {
-                focused_mode: UpdateMode::reactive_low_power(wait),
-                unfocused_mode: UpdateMode::reactive_low_power(wait),
-            }
-        })
-        .insert_resource(ClearColor(Color::srgb(0.08, 0.09, 0.12)))
-        .insert_resource(ViewConfig {
-            layout: started.layout,
-            mode,
-            keys,
-            continuous: started.continuous,
-            play: pad,
-            controls: (!serving).then_some(controls_tx),
-        })
-        .insert_resource(Link { feed, tokens })
-        .init_resource::<Shown>()
-        .insert_resource(capture::Capture::new(frames, view.screenshot, view.record))
-        .init_resource::<capture::Saved>()
-        .add_systems(
-            Startup,
-            (scene::setup, camera::spawn_camera, hud::spawn_hud),
-        )
-        .add_systems(
-            Update,
-            (
-                pull,
-                input::keyboard,
-                camera::steer,
-                camera::place_camera,
-                scene::sync_players,
-                scene::sync_projectiles,
-                scene::sync_throwers,
-                scene::draw_lines,
-                hud::update_hud,
-                capture::count_frames,
-            )
-                .chain(),
-        )
-        .run();
+            .chain(),
+    );
+    let exit = app.run();
+    // Dropping the app drops the window's ends of the channels: a simulation that steps itself
+    // then stops, and hands over its final state. A server keeps serving until the process ends.
+    drop(app);
+    if !serving {
+        let last = started
+            .thread
+            .join()
+            .map_err(|_| "the simulation thread panicked".to_string())?;
+        if view.print_state
+            && let Some(state) = last
+        {
+            println!("{state}");
+        }
+    }
     match exit {
         AppExit::Success => Ok(()),
         // The reason was printed where it happened.
@@ -297,8 +320,7 @@ const KEYS_WATCH: &str =
     "mouse drag/arrows: orbit | wheel/PgUp/PgDn: zoom | Tab: arena | Esc: quit";
 const KEYS_WATCH_RESET: &str =
     "mouse drag/arrows: orbit | wheel/PgUp/PgDn: zoom | Tab: arena | R: reset | Esc: quit";
-const KEYS_PLAY: &str =
-    "arrows/WASD: move | shift: sprint | R: reset | mouse: orbit | wheel: zoom | Esc: quit";
+const KEYS_PLAY: &str = "arrows/WASD: move | shift: sprint | space: jump | R: reset | mouse: orbit | wheel: zoom | Esc: quit";
 
 /// Takes the newest frame (in per-frame mode: steps once and waits for it); exits when the
 /// simulation has stopped.
