@@ -96,47 +96,11 @@ level 1), with `Continuous` for `action_space="continuous"`, `Pixels` for `obs_t
 - v0: initial release.
 """
 
-from itertools import product
-
 from bevy_gym.envs.dodge.parallel import env, parallel_env, raw_env
-from bevy_gym.registration import Game, GymVariant, register_game
+from bevy_gym.envs.dodge.registry import dodge_game
+from bevy_gym.registration import register_game
 
 __all__ = ["GAME", "env", "parallel_env", "raw_env"]
 
-
-def _variants() -> tuple[GymVariant, ...]:
-    variants = []
-    for continuous, pixels, hard in product((False, True), repeat=3):
-        name = "Dodge" + "Continuous" * continuous + "Pixels" * pixels + "Hard" * hard
-        kwargs = {
-            **({"action_space": "continuous"} if continuous else {}),
-            **({"obs_type": "pixels"} if pixels else {}),
-            **({"level": 2} if hard else {}),
-        }
-        action = "continuous" if continuous else "discrete"
-        variants.append(
-            GymVariant(
-                f"bevy_gym/{name}-v0",
-                kwargs,
-                action,
-                # Dodge's own classes, so help() on an env lists its keyword arguments.
-                entry_point="bevy_gym.envs.dodge:make_env",
-                vector_entry_point="bevy_gym.envs.dodge:DodgeVectorEnv",
-            )
-        )
-    return tuple(variants)
-
-
-GAME = Game(
-    name="dodge",
-    binary="bevy-dodge",
-    pettingzoo_id="bevy_gym/dodge-v0",
-    parallel_entry_point="bevy_gym.envs.dodge_v0:parallel_env",
-    aec_entry_point="bevy_gym.envs.dodge_v0:env",
-    variants=_variants(),
-    max_episode_steps=1000,
-    install="`make install` (or `pip install ./game`)",
-    viewer="bevy-dodge-view",
-    viewer_install="`make viewer` (its system packages: `make viewer-deps`)",
-)
+GAME = dodge_game(0)
 register_game(GAME)

@@ -43,79 +43,34 @@ gymnasium.make("bevy_gym/DodgeContinuous-v1")   # [vx, vy, sprint, jump]
 
 from __future__ import annotations
 
-from itertools import product
 from typing import Any
 
 from pettingzoo import AECEnv
-from pettingzoo.utils import parallel_to_aec, wrappers
 
+from bevy_gym.envs.dodge import parallel
 from bevy_gym.envs.dodge.parallel import DodgeParallelEnv
-from bevy_gym.registration import Game, GymVariant, register_game
+from bevy_gym.envs.dodge.registry import dodge_game
+from bevy_gym.registration import register_game
 
-__all__ = ["GAME", "DodgeV1ParallelEnv", "env", "parallel_env", "raw_env"]
+__all__ = ["GAME", "env", "parallel_env", "raw_env"]
 
 RULES = {"rules_version": 1}
 
 
-class DodgeV1ParallelEnv(DodgeParallelEnv):
-    """Dodge version 1 with `num_agents` players; documented in `bevy_gym.envs.dodge_v1`."""
-
-    metadata: dict[str, Any] = {**DodgeParallelEnv.metadata, "name": "dodge_v1"}
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**{**kwargs, **RULES})
-
-
-def parallel_env(**kwargs: Any) -> DodgeV1ParallelEnv:
+def parallel_env(**kwargs: Any) -> DodgeParallelEnv:
     """The dodge v1 ParallelEnv (keyword arguments: see `bevy_gym.envs.dodge_v0`)."""
-    return DodgeV1ParallelEnv(**kwargs)
+    return parallel.parallel_env(**kwargs, **RULES)
 
 
 def raw_env(**kwargs: Any) -> AECEnv:
     """The dodge v1 AEC env, converted from the ParallelEnv."""
-    return parallel_to_aec(DodgeV1ParallelEnv(**kwargs))
+    return parallel.raw_env(**kwargs, **RULES)
 
 
 def env(**kwargs: Any) -> AECEnv:
     """The dodge v1 AEC env with PettingZoo's out-of-bounds action check (discrete) or clip."""
-    aec = raw_env(**kwargs)
-    if kwargs.get("action_space", "discrete") == "discrete":
-        return wrappers.AssertOutOfBoundsWrapper(aec)
-    return wrappers.ClipOutOfBoundsWrapper(aec)
+    return parallel.env(**kwargs, **RULES)
 
 
-def _variants() -> tuple[GymVariant, ...]:
-    variants = []
-    for continuous, pixels, hard in product((False, True), repeat=3):
-        name = "Dodge" + "Continuous" * continuous + "Pixels" * pixels + "Hard" * hard
-        kwargs = {
-            **RULES,
-            **({"action_space": "continuous"} if continuous else {}),
-            **({"obs_type": "pixels"} if pixels else {}),
-            **({"level": 2} if hard else {}),
-        }
-        variants.append(
-            GymVariant(
-                f"bevy_gym/{name}-v1",
-                kwargs,
-                "continuous" if continuous else "discrete",
-                entry_point="bevy_gym.envs.dodge:make_env",
-                vector_entry_point="bevy_gym.envs.dodge:DodgeVectorEnv",
-            )
-        )
-    return tuple(variants)
-
-
-GAME = Game(
-    name="dodge_v1",
-    binary="bevy-dodge",
-    pettingzoo_id="bevy_gym/dodge-v1",
-    parallel_entry_point="bevy_gym.envs.dodge_v1:parallel_env",
-    aec_entry_point="bevy_gym.envs.dodge_v1:env",
-    variants=_variants(),
-    max_episode_steps=1000,
-    install="`make install` (or `pip install ./game`)",
-    viewer="bevy-dodge-view",
-    viewer_install="`make viewer` (its system packages: `make viewer-deps`)",
-)
+GAME = dodge_game(1)
 register_game(GAME)

@@ -61,6 +61,8 @@ class DodgeParallelEnv(BevyParallelEnv):
         )
         remote = self.config.remote(timeout=timeout, restart_on_crash=restart_on_crash, token=token)
         super().__init__(remote, render_mode=render_mode)
+        # PettingZoo's versioned name: the rules version is the env's version.
+        self.metadata = {**type(self).metadata, "name": f"dodge_v{rules_version}"}
 
 
 def parallel_env(**kwargs: Any) -> DodgeParallelEnv:

@@ -6,8 +6,8 @@ use bevy::prelude::*;
 use crate::projectiles::SPAWN_DISTANCE;
 
 /// Distance between neighbouring arenas' origins (units), wide enough for throws from the arc.
-const ARENA_SPACING_X: f32 = 44.0;
-const ARENA_SPACING_Z: f32 = 36.0;
+pub const ARENA_SPACING_X: f32 = 44.0;
+pub const ARENA_SPACING_Z: f32 = 36.0;
 
 /// Simulation (X right, Y towards the thrower, Z up) to Bevy (X right, Y up, Z towards the
 /// camera): the thrower stands at the far side of the arena.

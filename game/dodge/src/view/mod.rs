@@ -88,22 +88,30 @@ pub struct ViewArgs {
     pub height: u32,
 }
 
+/// A number in `range`, or a one-line reason: `raw` is not `what`, `expected` instead.
+fn number_in(
+    raw: &str,
+    range: std::ops::RangeInclusive<f64>,
+    what: &str,
+    expected: &str,
+) -> Result<f64, String> {
+    raw.parse::<f64>()
+        .ok()
+        .filter(|x| range.contains(x))
+        .ok_or_else(|| format!("{raw:?} is not {what}; expected {expected}"))
+}
+
 fn positive_speed(raw: &str) -> Result<f64, String> {
-    match raw.parse::<f64>() {
-        Ok(speed) if speed.is_finite() && speed > 0.0 && speed <= 1000.0 => Ok(speed),
-        _ => Err(format!(
-            "{raw:?} is not a speed; expected a number in (0, 1000]"
-        )),
-    }
+    number_in(
+        raw,
+        f64::MIN_POSITIVE..=1000.0,
+        "a speed",
+        "a number in (0, 1000]",
+    )
 }
 
 fn positive_fps(raw: &str) -> Result<f64, String> {
-    match raw.parse::<f64>() {
-        Ok(fps) if fps.is_finite() && (1.0..=1000.0).contains(&fps) => Ok(fps),
-        _ => Err(format!(
-            "{raw:?} is not a frame rate; expected a number in [1, 1000]"
-        )),
-    }
+    number_in(raw, 1.0..=1000.0, "a frame rate", "a number in [1, 1000]")
 }
 
 /// The parsed command line: simulation settings, serving flags and the view's flags.

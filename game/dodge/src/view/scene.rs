@@ -3,7 +3,7 @@
 
 use bevy::prelude::*;
 
-use super::layout::{arena_origin, to_bevy};
+use super::layout::{ARENA_SPACING_X, ARENA_SPACING_Z, arena_origin, to_bevy};
 use super::{Shown, ViewConfig};
 use crate::arena::{
     PLAYER_CENTRE_HEIGHT, PLAYER_RADIUS, PROJECTILE_RADIUS, ZONE_HALF_DEPTH, ZONE_HALF_WIDTH,
@@ -78,7 +78,10 @@ pub fn setup(
     let arenas = config.layout.num_arenas();
     let (columns, rows) = super::layout::grid(arenas);
     // Wide enough to reach the horizon from any angle the camera takes.
-    let size = Vec2::new(columns as f32 * 44.0 + 400.0, rows as f32 * 36.0 + 400.0);
+    let size = Vec2::new(
+        columns as f32 * ARENA_SPACING_X + 400.0,
+        rows as f32 * ARENA_SPACING_Z + 400.0,
+    );
     commands.spawn((
         Mesh3d(meshes.add(Plane3d::default().mesh().size(size.x, size.y))),
         MeshMaterial3d(materials.add(StandardMaterial {
