@@ -96,6 +96,8 @@ class Args:
     """a bevy_gym short name (its continuous-action variant: tag = tag-evader) or a Gymnasium id"""
     level: int = 2
     """the game's level (dodge: 1 or 2; ignored by games without levels)"""
+    action_space: str | None = None
+    """the game's continuous action layout (default: the env's; dodge_v1 also: basic_3d = no jump)"""
     num_envs: int = 8
     """the number of parallel arenas (one server, one request per step)"""
     num_agents: int = 1
@@ -137,14 +139,15 @@ def make_env(args: Args, num_envs: int, **kwargs: Any) -> gym.vector.VectorEnv:
     with same-step autoreset: an arena that ends on step t is reset within step t and its last
     observation is `infos["final_obs"]` (Gymnasium 1.x)."""
     env_id = bevy_gym.resolve(args.env, action="continuous")
-    game = game_options(env_id, level=args.level, action_repeat=args.action_repeat)
+    game = game_options(
+        env_id, level=args.level, action_repeat=args.action_repeat, action_space=args.action_space
+    )
     if args.num_agents > 1:
         par = bevy_gym.make_parallel(
             args.env,
             num_agents=args.num_agents,
             max_cycles=args.max_episode_steps,
-            **game_options(env_id, action_space="continuous"),
-            **game,
+            **{**game_options(env_id, action_space="continuous"), **game},
         )
         return bevy_gym.SharedArenaVectorEnv(par)
     limit = {} if args.max_episode_steps is None else {"max_episode_steps": args.max_episode_steps}

@@ -25,8 +25,11 @@ class GameSettings:
 
     `options` are the game's options and the server's (`action_repeat`, `max_episode_steps`),
     by their `/spec` names; they become flags (`--image-size=64`) for a launched server and reset
-    options for a running one. `num_agents` and `arena_mode` are flags too; for a running server
-    they are checked against its spec instead."""
+    options for a running one. `num_agents`, `arena_mode` and `agents_per_arena` (separate arenas
+    of several agents, e.g. a dodger and its thrower) are flags too; for a running server the
+    first two are checked against its spec instead. `policy` (a policy file) drives
+    `policy_agents` (agent indices; default: every agent) inside a launched game: the server
+    ignores the client's actions for them."""
 
     binary: str | None = None
     server_url: str | None = None
@@ -34,12 +37,20 @@ class GameSettings:
     arena_mode: str | None = None
     obs_type: str = "vector"
     options: Mapping[str, Any] = field(default_factory=dict)
+    agents_per_arena: int | None = None
+    policy: str | None = None
+    policy_agents: tuple[int, ...] | None = None
 
     def __post_init__(self) -> None:
         if (self.binary is None) == (self.server_url is None):
             raise ValueError("give exactly one of binary (a game to launch) or server_url")
         if self.obs_type not in OBS_TYPES:
             raise ValueError(f"obs_type must be one of {OBS_TYPES}, got {self.obs_type!r}")
+        if self.server_url is not None and self.policy is not None:
+            raise ValueError(
+                "policy drives agents of a server bevy_gym launches; start a running server "
+                "with its own --policy flag instead"
+            )
 
     def cli_args(self) -> tuple[str, ...]:
         """The flags that start a server with these settings."""
@@ -48,6 +59,12 @@ class GameSettings:
             layout.append(f"--agents={self.num_agents}")
         if self.arena_mode is not None:
             layout.append(f"--arena-mode={self.arena_mode}")
+        if self.agents_per_arena is not None:
+            layout.append(f"--agents-per-arena={self.agents_per_arena}")
+        if self.policy is not None:
+            layout.append(f"--policy={self.policy}")
+            if self.policy_agents is not None:
+                layout.append("--policy-agents=" + ",".join(map(str, self.policy_agents)))
         return (*layout, *option_flags(self.options))
 
     def launch(self) -> Launch:

@@ -27,8 +27,8 @@ ACTION_NAMES_V1 = (*ACTION_NAMES, "JUMP")  # rules_version 1: Discrete(6)
 class DodgeConfig:
     """Everything that configures a dodge server; every environment builds exactly one."""
 
-    num_agents: int = 1
-    arena_mode: str = "shared"  # "shared": one arena for all; "separate": arena i holds agent i
+    num_agents: int = 1  # dodgers
+    arena_mode: str = "shared"  # "shared": one arena for all; "separate": arena i holds dodger i
     action_space: str = "discrete"  # "discrete" (Discrete(5)) or "continuous" (Box(3))
     obs_type: str = "vector"  # "vector" (72 floats) or "pixels" (top-down image)
     level: int = 1
@@ -40,6 +40,25 @@ class DodgeConfig:
     binary: str | None = None  # bevy-dodge's path (default: the venv's scripts dir, then PATH)
     human: bool = False  # render_mode="human": launch the windowed server, bevy-dodge-view
     rules_version: int = 0  # 0: dodge_v0 (pinned); 1: dodge_v1 (jump, warning, seed variants)
+    num_throwers: int = 0  # learnable throwers; separate arenas: a multiple of num_agents
+    policy: str | None = None  # a policy file that drives policy_agents inside the game
+    policy_agents: tuple[int, ...] | None = None  # agent indices (default: every agent)
+
+    def __post_init__(self) -> None:
+        if self.num_throwers < 0:
+            raise ValueError(f"num_throwers must be >= 0, got {self.num_throwers}")
+        if self.arena_mode == "separate" and self.num_throwers % max(self.num_agents, 1):
+            raise ValueError(
+                f"num_throwers={self.num_throwers} with {self.num_agents} separate arenas; "
+                "expected a multiple of num_agents (the same throwers in every arena)"
+            )
+
+    @property
+    def throwers_per_arena(self) -> int:
+        """Learnable throwers in each arena (the `throwers` option)."""
+        if self.arena_mode == "separate":
+            return self.num_throwers // max(self.num_agents, 1)
+        return self.num_throwers
 
     def options(self) -> dict[str, Any]:
         """The runtime options (`/reset?options=`) that put a server in this configuration."""
@@ -51,6 +70,7 @@ class DodgeConfig:
             "action_repeat": self.action_repeat,
             "max_episode_steps": self.max_episode_steps,
             "rules_version": self.rules_version,
+            "throwers": self.throwers_per_arena,
         }
 
     def settings(self) -> GameSettings:
@@ -59,13 +79,17 @@ class DodgeConfig:
         if self.human and Path(binary).name == BINARY:
             # The windowed server, when a window can open here (else a warning says why not).
             binary = viewer_binary(VIEWER, server_url=self.server_url) or binary
+        grouped = self.arena_mode == "separate" and self.num_throwers > 0
         return GameSettings(
             binary=None if self.server_url else binary,
             server_url=self.server_url,
-            num_agents=self.num_agents,
+            num_agents=self.num_agents + self.num_throwers,
             arena_mode=self.arena_mode,
             obs_type=self.obs_type,
             options=self.options(),
+            agents_per_arena=1 + self.throwers_per_arena if grouped else None,
+            policy=self.policy,
+            policy_agents=self.policy_agents,
         )
 
     def remote(

@@ -16,7 +16,8 @@ __all__ = ["DodgeParallelEnv", "env", "parallel_env", "raw_env"]
 
 
 class DodgeParallelEnv(BevyParallelEnv):
-    """Dodge with `num_agents` players; documented in `bevy_gym.envs.dodge_v0`."""
+    """Dodge with `num_agents` (or `num_dodgers`) players and `num_throwers` learnable throwers;
+    documented in `bevy_gym.envs.dodge_v0` and `dodge_v1`."""
 
     metadata: dict[str, Any] = {
         "render_modes": ["human", "rgb_array"],
@@ -43,9 +44,16 @@ class DodgeParallelEnv(BevyParallelEnv):
         restart_on_crash: bool = False,
         token: str | None = None,
         rules_version: int = 0,
+        num_dodgers: int | None = None,
+        num_throwers: int = 0,
+        policy: str | None = None,
+        policy_agents: tuple[int, ...] | None = None,
     ) -> None:
         self.config = DodgeConfig(
-            num_agents=num_agents,
+            num_agents=num_agents if num_dodgers is None else num_dodgers,
+            num_throwers=num_throwers,
+            policy=policy,
+            policy_agents=None if policy_agents is None else tuple(policy_agents),
             arena_mode=arena_mode,
             action_space=action_space,
             obs_type=obs_type,
@@ -78,6 +86,9 @@ def raw_env(**kwargs: Any) -> AECEnv:
 def env(**kwargs: Any) -> AECEnv:
     """The dodge AEC env with PettingZoo's out-of-bounds action check (discrete) or clip."""
     aec = raw_env(**kwargs)
-    if kwargs.get("action_space", "discrete") == "discrete":
+    discrete = kwargs.get("action_space", "discrete") == "discrete"
+    if discrete and kwargs.get("num_throwers", 0):
+        return aec  # throwers aim with a Box: no one bounds wrapper fits both kinds of space
+    if discrete:
         return wrappers.AssertOutOfBoundsWrapper(aec)
     return wrappers.ClipOutOfBoundsWrapper(aec)

@@ -31,6 +31,8 @@ pub struct ArenaState {
     /// Version 1: where the next throw will start, drawn a throw ahead so the thrower's warning
     /// can show it (version 0 draws each throw's start when it throws).
     pub next_throw: Option<Vec3>,
+    /// With learnable throwers: each thrower's start point for the coming throw, once fixed.
+    pub plans: Vec<Option<Vec3>>,
 }
 
 /// A throw: where the projectile started and the point it was aimed at.

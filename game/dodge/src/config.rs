@@ -140,6 +140,30 @@ pub const OPTIONS: &[OptionSpec] = &[
         default: Some("0.5"),
         help: "Version 1: seconds before each throw that its start point is shown.",
     },
+    OptionSpec {
+        name: "throwers",
+        kind: OptionKind::Integer { min: 0, max: 64 },
+        default: Some("0"),
+        help: "Learnable throwers per arena: the last N agents of every arena throw (Box(1) aim angle → ±spawn_angle_degrees on the spawn arc) instead of the scripted thrower; 0: the scripted thrower. Every arena keeps at least one dodger.",
+    },
+    OptionSpec {
+        name: "thrower_hit_reward",
+        kind: OptionKind::Number {
+            min: -1e6,
+            max: 1e6,
+        },
+        default: Some("100"),
+        help: "A thrower's reward when its ball hits a dodger.",
+    },
+    OptionSpec {
+        name: "thrower_tick_penalty",
+        kind: OptionKind::Number {
+            min: -1e6,
+            max: 1e6,
+        },
+        default: Some("0.025"),
+        help: "Subtracted from a thrower's reward every tick (0.1 per step of 4 ticks, the seed game's -0.1 per step).",
+    },
 ];
 
 /// The `action_space` choices; after the first two, the seed game's names (version 1 only).
@@ -216,6 +240,10 @@ pub struct DodgeConfig {
     /// Rules version: 0 (dodge_v0) or 1 (dodge_v1).
     pub version: u8,
     pub thrower_delay_seconds: f32,
+    /// Learnable throwers per arena (the last agents of each arena); 0: the scripted thrower.
+    pub throwers: usize,
+    pub thrower_hit_reward: f32,
+    pub thrower_tick_penalty: f32,
 }
 
 impl Default for DodgeConfig {
@@ -239,6 +267,9 @@ impl Default for DodgeConfig {
             spawn_angle_degrees: 0.0,
             version: 0,
             thrower_delay_seconds: 0.0,
+            throwers: 0,
+            thrower_hit_reward: 0.0,
+            thrower_tick_penalty: 0.0,
         };
         config.apply(&options::defaults(OPTIONS));
         config
@@ -248,7 +279,7 @@ impl Default for DodgeConfig {
 impl DodgeConfig {
     /// The complete option set, as `/spec` reports it.
     pub fn to_options(&self) -> Map<String, Value> {
-        let values: [Value; 17] = [
+        let values: [Value; 20] = [
             self.level.into(),
             self.action_kind.name().into(),
             self.image_size.into(),
@@ -266,6 +297,9 @@ impl DodgeConfig {
             self.spawn_angle_degrees.into(),
             self.version.into(),
             self.thrower_delay_seconds.into(),
+            self.throwers.into(),
+            self.thrower_hit_reward.into(),
+            self.thrower_tick_penalty.into(),
         ];
         OPTIONS
             .iter()
@@ -323,6 +357,9 @@ impl DodgeConfig {
                 "spawn_angle_degrees" => self.spawn_angle_degrees = number,
                 "rules_version" => self.version = value.as_u64().unwrap_or_default() as u8,
                 "thrower_delay_seconds" => self.thrower_delay_seconds = number,
+                "throwers" => self.throwers = value.as_u64().unwrap_or_default() as usize,
+                "thrower_hit_reward" => self.thrower_hit_reward = number,
+                "thrower_tick_penalty" => self.thrower_tick_penalty = number,
                 _ => {} // `level`, applied first
             }
         }

@@ -9,12 +9,13 @@ use serde_json::{Map, Value};
 
 use crate::arena::{ArenaState, Arenas, Motion, TICK_SECONDS, seconds_to_ticks};
 use crate::config::DodgeConfig;
-use crate::index::{self, ArenaIndex};
+use crate::index::{self, ArenaIndex, PlayerView};
 use crate::observation::{
     OBSERVATION_LEN, OBSERVATION_LEN_V1, write_observation, write_v1_features,
 };
 use crate::players::{ACTION_NAMES, ACTION_NAMES_V1, Player, start_position};
 use crate::projectiles::{Projectile, throw_point, warning};
+use crate::throwers::{self, THROWER_OBSERVATION_LEN, is_thrower, roles};
 
 /// The observation length under these rules.
 fn observation_len(config: &DodgeConfig) -> usize {
@@ -59,8 +60,15 @@ impl GymGame for Dodge {
         TICK_SECONDS
     }
 
-    fn spaces(world: &World, _agent: usize) -> AgentSpaces {
+    fn spaces(world: &World, agent: usize) -> AgentSpaces {
         let config = world.resource::<DodgeConfig>();
+        let layout = world.resource::<AgentIo>().layout();
+        if is_thrower(layout, config.throwers, agent) {
+            return AgentSpaces {
+                action: Space::float_box(&[1], -1.0, 1.0),
+                observation: Space::float_box(&[THROWER_OBSERVATION_LEN], -1.0, 1.0),
+            };
+        }
         let v1 = config.version >= 1;
         AgentSpaces {
             action: match config.action_kind.layout(config.version) {
@@ -70,6 +78,11 @@ impl GymGame for Dodge {
             },
             observation: Space::float_box(&[observation_len(config)], -1.0, 1.0),
         }
+    }
+
+    fn agent_id(world: &World, agent: usize) -> String {
+        let layout = world.resource::<AgentIo>().layout();
+        throwers::agent_id(layout, world.resource::<DodgeConfig>(), agent)
     }
 
     fn image(world: &World) -> ImageSpec {
@@ -87,11 +100,13 @@ impl GymGame for Dodge {
 
     fn configure(world: &mut World, options: &Map<String, Value>) -> Result<(), EnvError> {
         let next = world.resource::<DodgeConfig>().with_options(options)?;
+        throwers::check(world.resource::<AgentIo>().layout(), next.throwers)?;
         world.insert_resource(next);
         Ok(())
     }
 
     fn reset_arenas(world: &mut World, arenas: &[usize]) {
+        sync_players(world);
         if !world.contains_resource::<ResetQueries>() {
             world.init_resource::<ResetQueries>();
         }
@@ -106,9 +121,10 @@ impl GymGame for Dodge {
             for entity in doomed {
                 world.despawn(entity);
             }
+            let throwers = world.resource::<DodgeConfig>().throwers;
             for (player, mut motion) in queries.players.iter_mut(world) {
                 if arenas.binary_search(&player.arena).is_ok() {
-                    let slots = layout.agents_in(player.arena);
+                    let (slots, _) = roles(&layout, throwers, player.arena);
                     let slot = player.agent - slots.start;
                     *motion = Motion {
                         position: start_position(slot, slots.len()),
@@ -131,9 +147,11 @@ impl GymGame for Dodge {
                     ticks: 0,
                     last_throw: None,
                     // Version 1 announces its first throw, so it is drawn now (version 0 draws
-                    // nothing here: its random streams stay as they were).
-                    next_throw: (config.version >= 1)
+                    // nothing here: its random streams stay as they were); learnable throwers
+                    // aim their own.
+                    next_throw: (config.version >= 1 && config.throwers == 0)
                         .then(|| throw_point(&config, rngs.arena(arena))),
+                    plans: vec![None; config.throwers],
                 };
             }
         });
@@ -145,16 +163,30 @@ impl GymGame for Dodge {
             let index = world.resource::<ArenaIndex>();
             let config = world.resource::<DodgeConfig>();
             let states = &world.resource::<Arenas>().0;
+            let io = world.resource::<AgentIo>();
             let len = observation_len(config);
+            let stride = out.len() / io.layout().num_agents;
             for (arena, players) in index.players.iter().enumerate() {
-                let warning = states.get(arena).and_then(|s| warning(s, config));
+                let state = states.get(arena);
+                let warning = state.and_then(|s| warning(s, config));
                 for me in players {
-                    let slot = &mut out[me.agent * len..(me.agent + 1) * len];
+                    let slot = &mut out[me.agent * stride..me.agent * stride + len];
                     let (v0, v1) = slot.split_at_mut(OBSERVATION_LEN);
                     write_observation(me, players, &index.projectiles[arena], v0, &mut scratch.0);
                     if !v1.is_empty() {
                         write_v1_features(me, warning, v1);
                     }
+                }
+                let (dodgers, throwers) = roles(io.layout(), config.throwers, arena);
+                let interval = seconds_to_ticks(config.projectile_spawn_interval) as f32;
+                for (slot, agent) in throwers.enumerate() {
+                    let target = throwers::target(io, dodgers.clone(), slot)
+                        .and_then(|d| index.player(arena, d));
+                    let countdown = state.map_or(0, |s| s.spawn_countdown) as f32 / interval;
+                    let aimed =
+                        state.is_some_and(|s| s.plans.get(slot).is_some_and(Option::is_some));
+                    let out = &mut out[agent * stride..agent * stride + THROWER_OBSERVATION_LEN];
+                    throwers::write_observation(target, countdown, aimed, out);
                 }
             }
         });
@@ -166,12 +198,22 @@ impl GymGame for Dodge {
         let index = world.resource::<ArenaIndex>();
         let config = world.resource::<DodgeConfig>();
         let states = &world.resource::<Arenas>().0;
+        let io = world.resource::<AgentIo>();
         for (arena, players) in index.players.iter().enumerate() {
             let warning = states
                 .get(arena)
                 .and_then(|s| warning(s, config))
                 .map(|(point, _)| point);
-            for me in players {
+            // A thrower sees what its target sees (its arena's first dodger once none is live).
+            let (dodgers, throwers) = roles(io.layout(), config.throwers, arena);
+            let thrower_views = throwers.enumerate().filter_map(|(slot, agent)| {
+                let target = throwers::target(io, dodgers.clone(), slot)
+                    .and_then(|d| index.player(arena, d))
+                    .or(players.first())?;
+                Some(PlayerView { agent, ..*target })
+            });
+            for viewer in players.iter().copied().chain(thrower_views) {
+                let me = &viewer;
                 let pixels = &mut out[me.agent * spec.bytes()..(me.agent + 1) * spec.bytes()];
                 image::draw(
                     &mut Canvas::new(pixels, spec),
@@ -192,5 +234,30 @@ impl GymGame for Dodge {
             world.resource::<AgentIo>(),
             world.resource::<DodgeConfig>(),
         )
+    }
+}
+
+/// Gives every dodger a body and no thrower one, after the `throwers` option changed (a changed
+/// option resets every arena, which places the bodies).
+fn sync_players(world: &mut World) {
+    let layout = world.resource::<AgentIo>().layout().clone();
+    let throwers = world.resource::<DodgeConfig>().throwers;
+    let wanted: Vec<usize> = (0..layout.num_agents)
+        .filter(|&a| !is_thrower(&layout, throwers, a))
+        .collect();
+    let mut bodies: Vec<(usize, Entity)> = world
+        .query::<(Entity, &Player)>()
+        .iter(world)
+        .map(|(e, p)| (p.agent, e))
+        .collect();
+    bodies.sort_unstable();
+    if bodies.iter().map(|(a, _)| *a).eq(wanted.iter().copied()) {
+        return;
+    }
+    for (_, entity) in bodies {
+        world.despawn(entity);
+    }
+    for agent in wanted {
+        world.spawn(crate::player_body(agent, layout.arena_of(agent)));
     }
 }

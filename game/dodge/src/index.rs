@@ -22,6 +22,8 @@ pub struct PlayerView {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ProjectileView {
     pub id: u64,
+    /// The learnable thrower that threw it (`None`: the scripted thrower).
+    pub thrower: Option<usize>,
     pub position: Vec3,
     pub velocity: Vec3,
 }
@@ -57,6 +59,7 @@ impl ArenaIndex {
         for (projectile, motion) in projectiles {
             self.projectiles[projectile.arena].push(ProjectileView {
                 id: projectile.id,
+                thrower: projectile.thrower,
                 position: motion.position,
                 velocity: motion.velocity,
             });

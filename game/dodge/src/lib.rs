@@ -16,6 +16,7 @@ pub mod players;
 pub mod projectiles;
 pub mod scoring;
 pub mod state;
+pub mod throwers;
 #[cfg(feature = "viewer")]
 pub mod view;
 
@@ -53,15 +54,17 @@ impl Plugin for DodgePlugin {
 fn spawn_players(mut commands: Commands, io: Res<AgentIo>) {
     let layout = io.layout();
     for agent in 0..layout.num_agents {
-        commands.spawn((
-            players::Player {
-                agent,
-                arena: layout.arena_of(agent),
-            },
-            arena::Motion::default(),
-            players::Tilt::default(),
-        ));
+        commands.spawn(player_body(agent, layout.arena_of(agent)));
     }
+}
+
+/// A dodger's entity (placed by the next reset).
+fn player_body(agent: usize, arena: usize) -> impl Bundle {
+    (
+        players::Player { agent, arena },
+        arena::Motion::default(),
+        players::Tilt::default(),
+    )
 }
 
 /// A dodge app to drive in process (`Environment::new`) or to serve (add `ServePlugin`).

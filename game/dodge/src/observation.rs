@@ -140,6 +140,7 @@ mod tests {
     fn projectile(id: u64, x: f32, y: f32) -> ProjectileView {
         ProjectileView {
             id,
+            thrower: None,
             position: Vec3::new(x, y, 1.0),
             velocity: Vec3::new(0.0, -10.0, 0.0),
         }

@@ -10,6 +10,7 @@ use crate::arena::{
 };
 use crate::config::DodgeConfig;
 use crate::players::Player;
+use crate::throwers::{roles, take_aims, target};
 
 /// Gravity (units/s²).
 pub const GRAVITY: f32 = 9.8;
@@ -36,6 +37,8 @@ pub const FIELD_HALF_WIDTH: f32 = 30.0;
 pub struct Projectile {
     pub arena: usize,
     pub id: u64,
+    /// The learnable thrower that threw it (`None`: the scripted thrower).
+    pub thrower: Option<usize>,
 }
 
 /// The launch velocity that brings a projectile from `start` to `target` in exactly
@@ -85,17 +88,24 @@ pub fn throw_point(config: &DodgeConfig, rng: &mut impl rand_core::RngCore) -> V
     }
 }
 
-/// Version 1's thrower's warning in an arena: the announced start point of the next throw and
-/// the time left before it as a fraction of `thrower_delay_seconds`, while the warning shows.
+/// Version 1's thrower's warning in an arena: the announced start point of the next throw (with
+/// learnable throwers, the first fixed aim) and the time left before it as a fraction of
+/// `thrower_delay_seconds`, while the warning shows.
 pub fn warning(state: &ArenaState, config: &DodgeConfig) -> Option<(Vec3, f32)> {
-    let point = state.next_throw.filter(|_| config.version >= 1)?;
+    let announced = if config.throwers > 0 {
+        state.plans.iter().flatten().next().copied()
+    } else {
+        state.next_throw
+    };
+    let point = announced.filter(|_| config.version >= 1)?;
     let delay = config.thrower_delay_seconds;
     let left = state.spawn_countdown as f32 * TICK_SECONDS;
     (delay > 0.0 && left <= delay).then(|| (point, left / delay))
 }
 
 /// Every `projectile_spawn_interval`, throws one projectile at each live player of a running
-/// arena (in agent order), unless the arena already holds `max_projectiles` per player.
+/// arena (in agent order), unless the arena already holds `max_projectiles` per player; with
+/// learnable throwers, one per thrower from its aim ([`throwers`](crate::throwers)).
 pub fn spawn_projectiles(
     mut commands: Commands,
     io: Res<AgentIo>,
@@ -124,10 +134,29 @@ pub fn spawn_projectiles(
         }
         state.ticks += 1;
         state.spawn_countdown = state.spawn_countdown.saturating_sub(1);
+        let (dodgers, throwers) = roles(layout, config.throwers, arena);
+        if !throwers.is_empty() {
+            take_aims(state, &io, throwers.clone(), &config);
+        }
         if state.spawn_countdown > 0 {
             continue;
         }
         state.spawn_countdown = interval;
+        if !throwers.is_empty() {
+            let cap = config.max_projectiles as usize * dodgers.len();
+            for (slot, thrower) in throwers.enumerate() {
+                let Some(from) = state.plans[slot].take() else {
+                    continue;
+                };
+                let at = target(&io, dodgers.clone(), slot)
+                    .and_then(|agent| targets.iter().find(|(a, _)| *a == agent));
+                if let Some(&(_, at)) = at.filter(|_| in_flight[arena] < cap) {
+                    throw(&mut commands, state, arena, Some(thrower), from, at, flight);
+                    in_flight[arena] += 1;
+                }
+            }
+            continue;
+        }
         let cap = config.max_projectiles as usize * layout.agents_in(arena).len();
         let arena_agents = layout.agents_in(arena);
         // Version 1: every ball of this throw leaves from the announced point; the next point is
@@ -144,25 +173,36 @@ pub fn spawn_projectiles(
                 Some(point) => point,
                 None => throw_point(&config, rngs.arena(arena)),
             };
-            let aim = Vec3::new(target.x, target.y, PLAYER_CENTRE_HEIGHT);
-            commands.spawn((
-                Projectile {
-                    arena,
-                    id: state.next_projectile_id,
-                },
-                Motion {
-                    position: start,
-                    velocity: launch_velocity(start, aim, flight),
-                },
-            ));
-            state.next_projectile_id += 1;
-            state.last_throw = Some(Throw {
-                from: start,
-                at: aim,
-            });
+            throw(&mut commands, state, arena, None, start, target, flight);
             in_flight[arena] += 1;
         }
     }
+}
+
+/// Spawns one ball from `from` aimed at the standing height over `target`'s ground point.
+fn throw(
+    commands: &mut Commands,
+    state: &mut ArenaState,
+    arena: usize,
+    thrower: Option<usize>,
+    from: Vec3,
+    target: Vec3,
+    flight: u32,
+) {
+    let aim = Vec3::new(target.x, target.y, PLAYER_CENTRE_HEIGHT);
+    commands.spawn((
+        Projectile {
+            arena,
+            id: state.next_projectile_id,
+            thrower,
+        },
+        Motion {
+            position: from,
+            velocity: launch_velocity(from, aim, flight),
+        },
+    ));
+    state.next_projectile_id += 1;
+    state.last_throw = Some(Throw { from, at: aim });
 }
 
 /// Moves every projectile of a running arena one tick; removes those that left or came to rest.

@@ -9,6 +9,7 @@ use crate::config::DodgeConfig;
 use crate::index::ArenaIndex;
 use crate::players::Player;
 use crate::projectiles::Projectile;
+use crate::throwers::roles;
 
 /// Centre distance (units) under which a projectile hits a player.
 pub const HIT_DISTANCE: f32 = PLAYER_RADIUS + PROJECTILE_RADIUS;
@@ -27,7 +28,9 @@ pub fn tick_reward(nearest: Option<f32>, config: &DodgeConfig) -> (f32, bool) {
     }
 }
 
-/// Scores every live player of a running arena for this tick.
+/// Scores every live player of a running arena for this tick; with learnable throwers, credits
+/// each hit to the ball's thrower, charges every live thrower its tick penalty, and ends the
+/// throwers' episodes once no dodger of their arena is live.
 pub fn score_players(
     mut io: ResMut<AgentIo>,
     config: Res<DodgeConfig>,
@@ -41,15 +44,36 @@ pub fn score_players(
             continue;
         }
         for player in index.players[arena].iter().filter(|p| p.live) {
+            // The first nearest ball (by id) takes the credit for a hit.
             let nearest = index.projectiles[arena]
                 .iter()
-                .map(|p| p.position.distance(player.position))
-                .reduce(f32::min);
-            let (reward, hit) = tick_reward(nearest, &config);
+                .map(|p| (p.position.distance(player.position), p.thrower))
+                .reduce(|a, b| if b.0 < a.0 { b } else { a });
+            let (reward, hit) = tick_reward(nearest.map(|(d, _)| d), &config);
             io.add_reward(player.agent, reward);
             if hit {
                 io.terminate(player.agent);
+                if let Some((_, Some(thrower))) = nearest {
+                    io.add_reward(thrower, config.thrower_hit_reward);
+                }
             }
+        }
+        if config.throwers > 0 {
+            score_throwers(&mut io, &config, arena);
+        }
+    }
+}
+
+fn score_throwers(io: &mut AgentIo, config: &DodgeConfig, arena: usize) {
+    let (dodgers, throwers) = roles(io.layout(), config.throwers, arena);
+    let over = !dodgers.clone().any(|d| io.is_live(d));
+    for thrower in throwers {
+        if !io.is_live(thrower) {
+            continue;
+        }
+        io.add_reward(thrower, -config.thrower_tick_penalty);
+        if over {
+            io.terminate(thrower);
         }
     }
 }

@@ -1,11 +1,12 @@
 //! `GET /state`: every player and projectile with its position and velocity, per arena.
 
-use bevy_gym_server::{AgentIo, Layout};
+use bevy_gym_server::AgentIo;
 use serde_json::{Value, json};
 
 use crate::arena::ArenaState;
 use crate::config::DodgeConfig;
 use crate::index::ArenaIndex;
+use crate::throwers::{agent_id, roles};
 
 fn vec3(v: bevy::prelude::Vec3) -> Value {
     json!([v.x, v.y, v.z])
@@ -26,7 +27,7 @@ pub fn state_document(
                 .iter()
                 .map(|p| {
                     json!({
-                        "id": Layout::agent_id(p.agent),
+                        "id": agent_id(io.layout(), config, p.agent),
                         "position": vec3(p.position),
                         "velocity": vec3(p.velocity),
                         "is_terminated": io.is_terminated(p.agent),
@@ -49,6 +50,20 @@ pub fn state_document(
             // Version 1 only: version 0's document stays as it was.
             if let Some(point) = state.next_throw.filter(|_| config.version >= 1) {
                 doc["next_throw_from"] = vec3(point);
+            }
+            let (_, throwers) = roles(io.layout(), config.throwers, a);
+            if !throwers.is_empty() {
+                doc["throwers"] = throwers
+                    .zip(&state.plans)
+                    .map(|(t, plan)| {
+                        json!({
+                            "id": agent_id(io.layout(), config, t),
+                            "aim_from": plan.map(vec3),
+                            "is_terminated": io.is_terminated(t),
+                            "is_truncated": io.is_truncated(t),
+                        })
+                    })
+                    .collect();
             }
             doc
         })

@@ -50,6 +50,8 @@ impl<G: GymGame> Environment<G> {
     /// Takes an app built with [`EnvPlugin`](crate::EnvPlugin) and the game's plugin, applies
     /// the start options and resets every arena with the start seed.
     pub fn new(mut app: App) -> Result<Self, EnvError> {
+        let layout = &app.world().resource::<SimSettings>().layout;
+        layout.check().map_err(EnvError::InvalidOptions)?;
         app.finish();
         app.cleanup();
         app.update();
@@ -485,7 +487,7 @@ impl<G: GymGame> Environment<G> {
                     action_space: &spaces.action,
                     arena: self.layout.arena_of(agent),
                     driven_by: self.driven_by(agent),
-                    id: Layout::agent_id(agent),
+                    id: G::agent_id(world, agent),
                     observation_space: &spaces.observation,
                 })
                 .collect(),

@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 use crate::action::{Action, parse_action_string};
 use crate::error::EnvError;
 use crate::options::OptionSpec;
-use crate::spec::{AgentSpaces, ImageSpec};
+use crate::spec::{AgentSpaces, ImageSpec, Layout};
 
 /// Implemented by a game (on a marker type) to become an environment server.
 ///
@@ -34,6 +34,12 @@ pub trait GymGame: Send + Sync + 'static {
 
     /// Agent `agent`'s action and observation spaces under the current options.
     fn spaces(world: &World, agent: usize) -> AgentSpaces;
+
+    /// Agent `agent`'s public id under the current options (default `agent_{index}`); a game
+    /// with roles names them (`dodger_0`, `thrower_0`). Ids must be distinct.
+    fn agent_id(_world: &World, agent: usize) -> String {
+        Layout::agent_id(agent)
+    }
 
     /// Size of each agent's image under the current options.
     fn image(world: &World) -> ImageSpec;

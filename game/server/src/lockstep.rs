@@ -166,10 +166,7 @@ mod tests {
 
     #[test]
     fn running_follows_liveness_and_skips() {
-        let layout = Layout {
-            mode: ArenaMode::Separate,
-            num_agents: 3,
-        };
+        let layout = Layout::new(ArenaMode::Separate, 3);
         let mut io = AgentIo::new(layout);
         io.terminate(1);
         io.refresh_running(&[false, false, true]);

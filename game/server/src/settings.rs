@@ -70,6 +70,10 @@ pub struct SimArgs {
     /// `shared`: all agents in one arena; `separate`: one independent arena per agent.
     #[arg(long, value_enum, default_value_t = ArenaMode::Shared)]
     pub arena_mode: ArenaMode,
+    /// With `--arena-mode separate`: agents per arena (e.g. a dodger and its thrower); the agent
+    /// count must be a multiple of it.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=MAX_AGENTS as i64))]
+    pub agents_per_arena: u32,
     /// Seed of the first reset.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -85,6 +89,7 @@ impl SimArgs {
         let mut settings = SimSettings::new::<G>(Layout {
             mode: self.arena_mode,
             num_agents: self.agents as usize,
+            agents_per_arena: self.agents_per_arena as usize,
         });
         settings.seed = self.seed;
         settings.action_repeat = self.action_repeat.unwrap_or(settings.action_repeat);

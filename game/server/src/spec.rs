@@ -90,13 +90,13 @@ pub struct AgentSpaces {
     pub observation: Space,
 }
 
-/// Whether all agents share one arena or each has its own.
+/// Whether all agents share one arena or each arena holds its own group of agents.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum ArenaMode {
     /// One arena holding every agent.
     Shared,
-    /// Arena `i` holds agent `i` alone.
+    /// Independent arenas of `agents_per_arena` agents each (one agent each unless set).
     Separate,
 }
 
@@ -105,34 +105,71 @@ pub enum ArenaMode {
 pub struct Layout {
     pub mode: ArenaMode,
     pub num_agents: usize,
+    /// Separate arenas: arena `a` holds agents `a·k .. (a+1)·k` for `k = agents_per_arena` (a
+    /// game with roles, e.g. a dodger and its thrower); ignored in shared mode.
+    pub agents_per_arena: usize,
 }
 
 impl Layout {
+    /// `num_agents` agents in one shared arena, or one agent per separate arena.
+    pub fn new(mode: ArenaMode, num_agents: usize) -> Self {
+        Self {
+            mode,
+            num_agents,
+            agents_per_arena: 1,
+        }
+    }
+
+    /// `num_agents` agents in separate arenas of `agents_per_arena` each.
+    pub fn grouped(num_agents: usize, agents_per_arena: usize) -> Self {
+        Self {
+            mode: ArenaMode::Separate,
+            num_agents,
+            agents_per_arena,
+        }
+    }
+
+    /// Agents per arena.
+    pub fn group(&self) -> usize {
+        match self.mode {
+            ArenaMode::Shared => self.num_agents,
+            ArenaMode::Separate => self.agents_per_arena,
+        }
+    }
+
+    /// Why this layout cannot be served, if it cannot.
+    pub fn check(&self) -> Result<(), String> {
+        let k = self.agents_per_arena;
+        match self.mode {
+            _ if self.num_agents == 0 => Err("no agents; expected at least 1".into()),
+            ArenaMode::Shared if k != 1 => Err(format!(
+                "agents_per_arena={k} with one shared arena; expected 1 (it groups separate arenas)"
+            )),
+            ArenaMode::Separate if k == 0 || !self.num_agents.is_multiple_of(k) => Err(format!(
+                "{} agents do not fill separate arenas of {k}; expected a multiple of {k}",
+                self.num_agents
+            )),
+            _ => Ok(()),
+        }
+    }
+
     /// Number of arenas.
     pub fn num_arenas(&self) -> usize {
-        match self.mode {
-            ArenaMode::Shared => 1,
-            ArenaMode::Separate => self.num_agents,
-        }
+        self.num_agents / self.group()
     }
 
     /// The arena agent `agent` lives in.
     pub fn arena_of(&self, agent: usize) -> usize {
-        match self.mode {
-            ArenaMode::Shared => 0,
-            ArenaMode::Separate => agent,
-        }
+        agent / self.group()
     }
 
     /// The agents living in `arena`, in agent order.
     pub fn agents_in(&self, arena: usize) -> std::ops::Range<usize> {
-        match self.mode {
-            ArenaMode::Shared => 0..self.num_agents,
-            ArenaMode::Separate => arena..arena + 1,
-        }
+        let k = self.group();
+        arena * k..(arena + 1) * k
     }
 
-    /// The agent's public id.
+    /// An agent's public id when its game gives no other (`agent_3`).
     pub fn agent_id(agent: usize) -> String {
         format!("agent_{agent}")
     }

@@ -109,10 +109,7 @@ fn walk(mut io: ResMut<AgentIo>, mut counters: ResMut<Counters>) {
 
 fn env(agents: usize, seed: u64) -> Environment<ReachTheNumber> {
     let mut app = App::new();
-    let mut settings = SimSettings::new::<ReachTheNumber>(Layout {
-        mode: ArenaMode::Separate,
-        num_agents: agents,
-    });
+    let mut settings = SimSettings::new::<ReachTheNumber>(Layout::new(ArenaMode::Separate, agents));
     settings.seed = seed;
     settings.max_episode_steps = 20;
     app.add_plugins(EnvPlugin::<ReachTheNumber>::new(settings))

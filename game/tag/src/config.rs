@@ -193,7 +193,7 @@ mod tests {
     }
 
     fn layout(mode: ArenaMode, num_agents: usize) -> Layout {
-        Layout { mode, num_agents }
+        Layout::new(mode, num_agents)
     }
 
     #[test]

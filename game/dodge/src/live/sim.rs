@@ -205,10 +205,7 @@ mod tests {
     use crate::live::feed::Frame;
 
     fn settings(seed: u64, agents: usize) -> SimSettings {
-        let mut settings = SimSettings::new::<Dodge>(Layout {
-            mode: ArenaMode::Separate,
-            num_agents: agents,
-        });
+        let mut settings = SimSettings::new::<Dodge>(Layout::new(ArenaMode::Separate, agents));
         settings.seed = seed;
         settings
     }

@@ -1,0 +1,198 @@
+//! Learnable throwers. With the `throwers` option at T, the last T agents of every arena throw
+//! in place of the scripted thrower: each picks where its next ball starts on the spawn arc with
+//! a Box(1) aim in [-1, 1] (→ ±`spawn_angle_degrees` from +Y), and the ball flies at its target
+//! dodger's position at the throw, as a scripted ball does. Under version 1 the start point is
+//! announced `thrower_delay_seconds` before the throw, so the aim is taken when the warning
+//! appears; under version 0 it is taken at the throw. A hit earns the thrower
+//! `thrower_hit_reward`; every tick costs it `thrower_tick_penalty`.
+
+use std::ops::Range;
+
+use bevy::prelude::*;
+use bevy_gym_server::{Action, AgentIo, EnvError, Layout};
+
+use crate::arena::{
+    ArenaState, PLAYER_CENTRE_HEIGHT, TICK_SECONDS, ZONE_HALF_DEPTH, ZONE_HALF_WIDTH,
+};
+use crate::config::DodgeConfig;
+use crate::index::PlayerView;
+use crate::players::JUMP_SPEED;
+use crate::projectiles::{ARC_HEIGHT, SPAWN_DISTANCE};
+
+/// Length of a thrower's observation (docs/dodge.md, "Learnable throwers").
+pub const THROWER_OBSERVATION_LEN: usize = 8;
+/// Full-sprint dodger speed used to scale velocities (units/s).
+const SPEED_SCALE: f32 = 15.0;
+/// Scale of a dodger's height above standing (units).
+const HEIGHT_SCALE: f32 = 2.0;
+
+/// The agents of `arena` that dodge and those that throw, with `throwers` throwers per arena.
+pub fn roles(layout: &Layout, throwers: usize, arena: usize) -> (Range<usize>, Range<usize>) {
+    let all = layout.agents_in(arena);
+    let split = all.end - throwers.min(all.len());
+    (all.start..split, split..all.end)
+}
+
+/// Whether `agent` is a thrower.
+pub fn is_thrower(layout: &Layout, throwers: usize, agent: usize) -> bool {
+    roles(layout, throwers, layout.arena_of(agent))
+        .1
+        .contains(&agent)
+}
+
+/// The agent's public id: `agent_N` under version 0 without throwers (dodge_v0 unchanged), else
+/// the role numbered across arenas (`dodger_0`, `thrower_0`).
+pub fn agent_id(layout: &Layout, config: &DodgeConfig, agent: usize) -> String {
+    if config.version == 0 && config.throwers == 0 {
+        return Layout::agent_id(agent);
+    }
+    let arena = layout.arena_of(agent);
+    let (dodgers, throwers) = roles(layout, config.throwers, arena);
+    if throwers.contains(&agent) {
+        format!(
+            "thrower_{}",
+            arena * throwers.len() + agent - throwers.start
+        )
+    } else {
+        format!("dodger_{}", arena * dodgers.len() + agent - dodgers.start)
+    }
+}
+
+/// Refuses a thrower count that leaves an arena without a dodger.
+pub fn check(layout: &Layout, throwers: usize) -> Result<(), EnvError> {
+    let group = layout.group();
+    if throwers >= group {
+        return Err(EnvError::InvalidOptions(format!(
+            "throwers={throwers} leaves no dodger in an arena of {group} agents; expected at most {} \
+             (start the server with more agents per arena: --agents, --agents-per-arena)",
+            group - 1
+        )));
+    }
+    Ok(())
+}
+
+/// The dodger that the thrower in slot `slot` of an arena aims at: dodger `slot mod D` of the
+/// arena, or the next live one after it; `None` when no dodger is live.
+pub fn target(io: &AgentIo, dodgers: Range<usize>, slot: usize) -> Option<usize> {
+    let count = dodgers.len();
+    (0..count)
+        .map(|k| dodgers.start + (slot + k) % count)
+        .find(|&agent| io.is_live(agent))
+}
+
+/// The start point on the spawn arc that an aim in [-1, 1] picks (no action aims straight).
+pub fn aim_point(action: Option<&Action>, config: &DodgeConfig) -> Vec3 {
+    let aim = match action {
+        Some(Action::Continuous(values)) => values.first().copied().unwrap_or(0.0),
+        _ => 0.0,
+    };
+    let angle = aim.clamp(-1.0, 1.0) * config.spawn_angle_degrees.to_radians();
+    Vec3::new(
+        SPAWN_DISTANCE * angle.sin(),
+        SPAWN_DISTANCE * angle.cos(),
+        ARC_HEIGHT,
+    )
+}
+
+/// Ticks before a throw at which its start point is fixed: the warning's lead under version 1,
+/// the throw itself under version 0.
+pub fn aim_lead_ticks(config: &DodgeConfig) -> u32 {
+    if config.version >= 1 {
+        (config.thrower_delay_seconds / TICK_SECONDS).round() as u32
+    } else {
+        0
+    }
+}
+
+/// Fixes the start points of the arena's throwers that have none yet, once the throw is within
+/// the lead, from their current actions.
+pub fn take_aims(
+    state: &mut ArenaState,
+    io: &AgentIo,
+    throwers: Range<usize>,
+    config: &DodgeConfig,
+) {
+    state.plans.resize(throwers.len(), None);
+    if state.spawn_countdown > aim_lead_ticks(config) {
+        return;
+    }
+    for (plan, agent) in state.plans.iter_mut().zip(throwers) {
+        if plan.is_none() && io.is_live(agent) {
+            *plan = Some(aim_point(io.action(agent), config));
+        }
+    }
+}
+
+/// Writes a thrower's observation (`THROWER_OBSERVATION_LEN` floats): its target's position
+/// (x/5, y/4, height above standing/2), velocity (x, y /15, z /7), the time to the next throw
+/// as a fraction of the interval, and 1 once its aim for that throw is fixed. A thrower without
+/// a live target sees zeros but the last two.
+pub fn write_observation(
+    target: Option<&PlayerView>,
+    countdown_fraction: f32,
+    aimed: bool,
+    out: &mut [f32],
+) {
+    out.fill(0.0);
+    if let Some(t) = target {
+        out[0] = t.position.x / ZONE_HALF_WIDTH;
+        out[1] = t.position.y / ZONE_HALF_DEPTH;
+        out[2] = (t.position.z - PLAYER_CENTRE_HEIGHT) / HEIGHT_SCALE;
+        out[3] = t.velocity.x / SPEED_SCALE;
+        out[4] = t.velocity.y / SPEED_SCALE;
+        out[5] = t.velocity.z / JUMP_SPEED;
+    }
+    out[6] = countdown_fraction;
+    out[7] = if aimed { 1.0 } else { 0.0 };
+    for v in out.iter_mut() {
+        *v = v.clamp(-1.0, 1.0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bevy_gym_server::ArenaMode;
+
+    #[test]
+    fn roles_split_each_arena_and_ids_count_across_arenas() {
+        let layout = Layout::grouped(6, 3);
+        let config = DodgeConfig {
+            throwers: 1,
+            ..DodgeConfig::default()
+        };
+        assert_eq!(roles(&layout, 1, 1), (3..5, 5..6));
+        let ids: Vec<String> = (0..6).map(|a| agent_id(&layout, &config, a)).collect();
+        assert_eq!(
+            ids,
+            [
+                "dodger_0",
+                "dodger_1",
+                "thrower_0",
+                "dodger_2",
+                "dodger_3",
+                "thrower_1"
+            ]
+        );
+        let v0 = DodgeConfig::default();
+        assert_eq!(
+            agent_id(&Layout::new(ArenaMode::Shared, 2), &v0, 1),
+            "agent_1"
+        );
+        assert!(check(&layout, 2).is_ok());
+        let err = check(&layout, 3).unwrap_err().to_string();
+        assert!(err.contains("throwers=3 leaves no dodger"), "{err}");
+    }
+
+    #[test]
+    fn aims_span_the_spawn_arc() {
+        let config = DodgeConfig::default();
+        let straight = aim_point(None, &config);
+        assert!((straight - Vec3::new(0.0, SPAWN_DISTANCE, ARC_HEIGHT)).length() < 1e-5);
+        let right = aim_point(Some(&Action::Continuous(vec![1.0])), &config);
+        let angle = right.x.atan2(right.y).to_degrees();
+        assert!((angle - config.spawn_angle_degrees).abs() < 1e-3, "{angle}");
+        let beyond = aim_point(Some(&Action::Continuous(vec![3.0])), &config);
+        assert_eq!(beyond, right);
+    }
+}
