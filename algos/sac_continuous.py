@@ -97,7 +97,7 @@ class Args:
     level: int = 2
     """the game's level (dodge: 1 or 2; ignored by games without levels)"""
     action_space: str | None = None
-    """the game's continuous action layout (default: the env's; dodge_v1 also: basic_3d = no jump)"""
+    """the continuous action layout (default: the env's; dodge_v1: basic_3d has no jump)"""
     num_envs: int = 8
     """the number of parallel arenas (one server, one request per step)"""
     num_agents: int = 1
