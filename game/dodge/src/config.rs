@@ -156,6 +156,15 @@ pub const OPTIONS: &[OptionSpec] = &[
         help: "A thrower's reward when its ball hits a dodger.",
     },
     OptionSpec {
+        name: "thrower_aim_noise_degrees",
+        kind: OptionKind::Number {
+            min: 0.0,
+            max: 90.0,
+        },
+        default: Some("5"),
+        help: "A learnable thrower's aim wobbles by up to this many degrees either way (drawn from the arena's seeded stream), so two episodes between deterministic policies differ.",
+    },
+    OptionSpec {
         name: "thrower_tick_penalty",
         kind: OptionKind::Number {
             min: -1e6,
@@ -243,6 +252,7 @@ pub struct DodgeConfig {
     /// Learnable throwers per arena (the last agents of each arena); 0: the scripted thrower.
     pub throwers: usize,
     pub thrower_hit_reward: f32,
+    pub thrower_aim_noise_degrees: f32,
     pub thrower_tick_penalty: f32,
 }
 
@@ -269,6 +279,7 @@ impl Default for DodgeConfig {
             thrower_delay_seconds: 0.0,
             throwers: 0,
             thrower_hit_reward: 0.0,
+            thrower_aim_noise_degrees: 0.0,
             thrower_tick_penalty: 0.0,
         };
         config.apply(&options::defaults(OPTIONS));
@@ -279,7 +290,7 @@ impl Default for DodgeConfig {
 impl DodgeConfig {
     /// The complete option set, as `/spec` reports it.
     pub fn to_options(&self) -> Map<String, Value> {
-        let values: [Value; 20] = [
+        let values: [Value; 21] = [
             self.level.into(),
             self.action_kind.name().into(),
             self.image_size.into(),
@@ -299,6 +310,7 @@ impl DodgeConfig {
             self.thrower_delay_seconds.into(),
             self.throwers.into(),
             self.thrower_hit_reward.into(),
+            self.thrower_aim_noise_degrees.into(),
             self.thrower_tick_penalty.into(),
         ];
         OPTIONS
@@ -359,6 +371,7 @@ impl DodgeConfig {
                 "thrower_delay_seconds" => self.thrower_delay_seconds = number,
                 "throwers" => self.throwers = value.as_u64().unwrap_or_default() as usize,
                 "thrower_hit_reward" => self.thrower_hit_reward = number,
+                "thrower_aim_noise_degrees" => self.thrower_aim_noise_degrees = number,
                 "thrower_tick_penalty" => self.thrower_tick_penalty = number,
                 _ => {} // `level`, applied first
             }

@@ -136,7 +136,7 @@ pub fn spawn_projectiles(
         state.spawn_countdown = state.spawn_countdown.saturating_sub(1);
         let (dodgers, throwers) = roles(layout, config.throwers, arena);
         if !throwers.is_empty() {
-            take_aims(state, &io, throwers.clone(), &config);
+            take_aims(state, &io, throwers.clone(), &config, rngs.arena(arena));
         }
         if state.spawn_countdown > 0 {
             continue;

@@ -9,7 +9,8 @@
 use std::ops::Range;
 
 use bevy::prelude::*;
-use bevy_gym_server::{Action, AgentIo, EnvError, Layout};
+use bevy_gym_server::{Action, AgentIo, EnvError, Layout, uniform};
+use rand_core::RngCore;
 
 use crate::arena::{
     ArenaState, PLAYER_CENTRE_HEIGHT, TICK_SECONDS, ZONE_HALF_DEPTH, ZONE_HALF_WIDTH,
@@ -80,13 +81,17 @@ pub fn target(io: &AgentIo, dodgers: Range<usize>, slot: usize) -> Option<usize>
         .find(|&agent| io.is_live(agent))
 }
 
-/// The start point on the spawn arc that an aim in [-1, 1] picks (no action aims straight).
-pub fn aim_point(action: Option<&Action>, config: &DodgeConfig) -> Vec3 {
+/// The start point on the spawn arc that an aim in [-1, 1] picks (no action aims straight),
+/// turned by `wobble` degrees and kept on the arc.
+pub fn aim_point(action: Option<&Action>, wobble: f32, config: &DodgeConfig) -> Vec3 {
     let aim = match action {
         Some(Action::Continuous(values)) => values.first().copied().unwrap_or(0.0),
         _ => 0.0,
     };
-    let angle = aim.clamp(-1.0, 1.0) * config.spawn_angle_degrees.to_radians();
+    let half = config.spawn_angle_degrees;
+    let angle = (aim.clamp(-1.0, 1.0) * half + wobble)
+        .clamp(-half, half)
+        .to_radians();
     Vec3::new(
         SPAWN_DISTANCE * angle.sin(),
         SPAWN_DISTANCE * angle.cos(),
@@ -105,12 +110,13 @@ pub fn aim_lead_ticks(config: &DodgeConfig) -> u32 {
 }
 
 /// Fixes the start points of the arena's throwers that have none yet, once the throw is within
-/// the lead, from their current actions.
+/// the lead, from their current actions and a wobble drawn from the arena's stream.
 pub fn take_aims(
     state: &mut ArenaState,
     io: &AgentIo,
     throwers: Range<usize>,
     config: &DodgeConfig,
+    rng: &mut impl RngCore,
 ) {
     state.plans.resize(throwers.len(), None);
     if state.spawn_countdown > aim_lead_ticks(config) {
@@ -118,7 +124,13 @@ pub fn take_aims(
     }
     for (plan, agent) in state.plans.iter_mut().zip(throwers) {
         if plan.is_none() && io.is_live(agent) {
-            *plan = Some(aim_point(io.action(agent), config));
+            let noise = config.thrower_aim_noise_degrees;
+            let wobble = if noise > 0.0 {
+                uniform(rng, -noise, noise)
+            } else {
+                0.0
+            };
+            *plan = Some(aim_point(io.action(agent), wobble, config));
         }
     }
 }
@@ -187,12 +199,16 @@ mod tests {
     #[test]
     fn aims_span_the_spawn_arc() {
         let config = DodgeConfig::default();
-        let straight = aim_point(None, &config);
+        let straight = aim_point(None, 0.0, &config);
         assert!((straight - Vec3::new(0.0, SPAWN_DISTANCE, ARC_HEIGHT)).length() < 1e-5);
-        let right = aim_point(Some(&Action::Continuous(vec![1.0])), &config);
+        let right = aim_point(Some(&Action::Continuous(vec![1.0])), 0.0, &config);
         let angle = right.x.atan2(right.y).to_degrees();
         assert!((angle - config.spawn_angle_degrees).abs() < 1e-3, "{angle}");
-        let beyond = aim_point(Some(&Action::Continuous(vec![3.0])), &config);
+        let beyond = aim_point(Some(&Action::Continuous(vec![3.0])), 0.0, &config);
         assert_eq!(beyond, right);
+        let wobbled = aim_point(Some(&Action::Continuous(vec![1.0])), 4.0, &config);
+        assert_eq!(wobbled, right, "a wobble stays on the arc");
+        let left = aim_point(None, -4.0, &config);
+        assert!((left.x.atan2(left.y).to_degrees() + 4.0).abs() < 1e-3);
     }
 }
