@@ -1,14 +1,16 @@
-"""Dodge, version 1: dodge_v0 plus the rest of the seed game's dodger — the thrower's warning,
-jumping over balls, and the seed's continuous action variants.
+"""Dodge, version 1: dodge_v0 plus the rest of the seed game — the thrower's warning, jumping
+over balls, the seed's continuous action variants, and learnable throwers.
 
 | Import             | `from bevy_gym.envs import dodge_v1`                                  |
 |--------------------|-----------------------------------------------------------------------|
 | PettingZoo id      | `bevy_gym/dodge-v1` (parallel and AEC)                                |
 | Gymnasium ids      | `bevy_gym/Dodge-v1` and `Dodge[Continuous][Pixels][Hard]-v1`           |
-| Actions            | Discrete(6) or Box(-1, 1, (4,), float32) (and the seed's variants)    |
+| Actions            | Discrete(6) or Box(-1, 1, (4,), float32) (and the seed's variants);   |
+|                    | throwers: Box(-1, 1, (1,), float32)                                   |
 | Parallel API       | Yes                                                                   |
-| Agents             | `["agent_0", ..., "agent_{N-1}"]`, N = `num_agents` (default 4)      |
-| Observation shape  | (78,) vector; (S, S, 3) pixels, (S, S, 1) grayscale                   |
+| Agents             | `dodger_0 … dodger_{D-1}`, then `thrower_0 …`; D = `num_dodgers`      |
+|                    | (or `num_agents`, default 4), `num_throwers` (default 0)              |
+| Observation shape  | (78,) vector (throwers: (8,)); (S, S, 3) pixels, (S, S, 1) grayscale  |
 | Observation values | [-1, 1] float32 (vector), [0, 255] uint8 (pixels)                     |
 
 Everything of `dodge_v0` holds (arguments, arenas, rewards, episode end), with these changes
@@ -31,13 +33,21 @@ Everything of `dodge_v0` holds (arguments, arenas, rewards, episode end), with t
   y / 25, z / 10) and the time left before the throw as a fraction of the warning (1 → 0), else
   zeros.
 
+- **Learnable throwers** (`num_throwers`): agents that aim the next ball on the spawn arc
+  (Box(1) → ±`spawn_angle_degrees`), +100 a hit, −0.1 a step; their observation is their target
+  dodger's position and velocity, the time to the throw and whether their aim is fixed. Shared
+  arena: every dodger and thrower together; separate arenas: one dodger each, `num_throwers` a
+  multiple of `num_dodgers`. Without throwers the scripted thrower throws, as in v0.
+- **Agent ids** say the role: `dodger_i`, `thrower_j`.
+
 ``` python
 dodge_v1.parallel_env(num_agents=4, arena_mode="shared", action_space="discrete", ...)
+dodge_v1.parallel_env(num_dodgers=2, num_throwers=1)  # heterogeneous spaces
 gymnasium.make("bevy_gym/DodgeContinuous-v1")   # [vx, vy, sprint, jump]
 ```
 
 ### Version history
-- v1: the thrower's warning, jumping, the seed's action variants.
+- v1: the thrower's warning, jumping, the seed's action variants, learnable throwers, role ids.
 - v0: initial release (unchanged: same seed and actions give the same episode).
 """
 

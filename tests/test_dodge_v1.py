@@ -23,16 +23,17 @@ def test_v1_spaces_beside_v0():
     v0 = dodge_v0.parallel_env(num_agents=2)
     try:
         assert v1.metadata["name"] == "dodge_v1" and v0.metadata["name"] == "dodge_v0"
-        assert v1.observation_space("agent_0").shape == (78,)
+        assert v1.possible_agents == ["dodger_0", "dodger_1"]  # v1's ids say the role
+        assert v1.observation_space("dodger_0").shape == (78,)
         assert v0.observation_space("agent_0").shape == (72,)
-        assert v1.action_space("agent_0") == spaces.Discrete(6)
+        assert v1.action_space("dodger_0") == spaces.Discrete(6)
         assert v0.action_space("agent_0") == spaces.Discrete(5)
     finally:
         v1.close()
         v0.close()
     for name, dims in [("continuous", 4), ("basic_3d", 3), ("tilt_5d", 5), ("full_6d", 6)]:
         env = dodge_v1.parallel_env(num_agents=1, action_space=name)
-        assert env.action_space("agent_0").shape == (dims,), name
+        assert env.action_space("dodger_0").shape == (dims,), name
         env.close()
 
 

@@ -1,0 +1,138 @@
+"""Learnable throwers in dodge_v1 (`num_throwers`), against the real server: PettingZoo's suites
+with heterogeneous spaces in shared and separate arenas, determinism, one-line refusals that
+leave the server running, a dodger driven in the game by a policy file while Python throws,
+and the self-play script end to end (tiny). The rules are tested in
+game/dodge/tests/throwers.rs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from gymnasium import spaces
+from pettingzoo.test import api_test, parallel_api_test, parallel_seed_test
+
+from bevy_gym import GameSettings
+from bevy_gym.envs import dodge_v1
+from bevy_gym.transport import ServerError
+from tests.test_algos import REPO, load_algos_module, run_script, scalars
+
+pytestmark = pytest.mark.server
+
+SAC_DODGER = REPO / "docs" / "results" / "sac_dodge_level2.safetensors"
+
+
+@pytest.mark.parametrize(
+    ("arena_mode", "dodgers", "throwers", "action_space"),
+    [("shared", 2, 1, "discrete"), ("separate", 2, 2, "continuous"), ("shared", 1, 2, "basic_3d")],
+)
+def test_parallel_api_test_with_heterogeneous_spaces(arena_mode, dodgers, throwers, action_space):
+    env = dodge_v1.parallel_env(
+        num_dodgers=dodgers, num_throwers=throwers, arena_mode=arena_mode, action_space=action_space
+    )
+    try:
+        ids = [f"dodger_{i}" for i in range(dodgers)] + [f"thrower_{j}" for j in range(throwers)]
+        assert sorted(env.possible_agents) == sorted(ids)
+        assert env.action_space("thrower_0") == spaces.Box(-1.0, 1.0, (1,), np.float32)
+        assert env.observation_space("thrower_0").shape == (8,)
+        assert env.observation_space("dodger_0").shape == (78,)
+        parallel_api_test(env, num_cycles=300)
+    finally:
+        env.close()
+
+
+def test_aec_api_and_seed_tests():
+    env = dodge_v1.env(num_dodgers=1, num_throwers=1, max_cycles=100)
+    api_test(env, num_cycles=100)
+    env.close()
+    parallel_seed_test(lambda: dodge_v1.parallel_env(num_dodgers=2, num_throwers=1))
+
+
+def play(seed: int, steps: int = 150) -> list[tuple]:
+    env = dodge_v1.parallel_env(num_dodgers=2, num_throwers=2, arena_mode="separate", level=2)
+    trace = []
+    try:
+        obs, _ = env.reset(seed=seed)
+        for t in range(steps):
+            actions = {
+                a: (np.array([np.sin(t / 5)], np.float32) if a.startswith("thrower") else t % 6)
+                for a in env.agents
+            }
+            obs, rewards, terms, truncs, _ = env.step(actions)
+            trace.append((sorted((a, o.tobytes()) for a, o in obs.items()), sorted(rewards.items())))
+            if not env.agents:
+                break
+    finally:
+        env.close()
+    return trace
+
+
+def test_the_same_seed_and_actions_give_the_same_episode():
+    assert play(3) == play(3)
+    assert play(3) != play(4)
+
+
+def test_refusals_are_one_line_and_the_server_keeps_running():
+    with pytest.raises(ValueError, match="num_throwers=3 with 2 separate arenas"):
+        dodge_v1.parallel_env(num_dodgers=2, num_throwers=3, arena_mode="separate")
+    env = dodge_v1.parallel_env(num_dodgers=1, num_throwers=1, action_space="continuous")
+    try:
+        env.reset(seed=0)
+        with pytest.raises(ServerError, match="throwers=2 leaves no dodger") as info:
+            env.remote.reset(options={"throwers": 2})
+        assert "\n" not in str(info.value)
+        with pytest.raises(ValueError, match="thrower_0") as info:
+            env.step({"dodger_0": np.zeros(4, np.float32), "thrower_0": np.array([5.0])})
+        assert "\n" not in str(info.value)
+        obs, *_ = env.step({"dodger_0": np.zeros(4, np.float32), "thrower_0": np.zeros(1)})
+        assert obs["thrower_0"].shape == (8,)
+    finally:
+        env.close()
+
+
+def test_a_policy_file_dodges_in_the_game_while_python_throws():
+    _, metadata = load_algos_module("policy_export").read_policy(SAC_DODGER)
+    meta = json.loads(metadata["options"])
+    settings = GameSettings(
+        binary="bevy-dodge",
+        num_agents=4,
+        arena_mode="separate",
+        agents_per_arena=2,
+        options={**meta, "throwers": 1},
+        policy=str(SAC_DODGER),
+        policy_agents=(0, 2),
+    )
+    remote = settings.remote()
+    try:
+        assert remote.spec.agent_ids == ("dodger_0", "thrower_0", "dodger_1", "thrower_1")
+        res = remote.reset(seed=1)
+        start = [np.asarray(res.observations[i]).copy() for i in (0, 2)]
+        batch = list(remote.noop_actions())
+        for _ in range(20):
+            batch[1], batch[3] = np.array([1.0], np.float32), np.array([-1.0], np.float32)
+            res = remote.step(batch)
+        moved = [not np.array_equal(start[k], res.observations[i]) for k, i in enumerate((0, 2))]
+        assert all(moved), "the in-game policy moves the dodgers"
+    finally:
+        remote.close()
+
+
+def test_selfplay_script_runs_a_round(tmp_path: Path):
+    args = [
+        "--rounds", "1", "--thrower-steps", "400", "--dodger-steps", "400", "--num-envs", "2",
+        "--eval-episodes", "2", "--learning-starts", "100", "--batch-size", "32",
+        "--critic-warmup", "10", "--buffer-size", "1000", "--no-cuda",
+        "--dodger-policy", str(SAC_DODGER),
+    ]  # fmt: skip
+    proc = run_script("selfplay_dodge", args, tmp_path)
+    assert "vs the scripted thrower" in proc.stdout and "vs learned thrower 0" in proc.stdout
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    assert (run_dir / "round0_thrower.safetensors").stat().st_size > 1000
+    assert (run_dir / "round0_dodger.safetensors").stat().st_size > 1000
+    report = json.loads((run_dir / "selfplay.json").read_text())
+    assert len(report["evaluations"]) == 4
+    logged = scalars(run_dir)
+    for tag in ("thrower/qf_loss", "dodger/qf_loss", "eval/dodger_length_vs_scripted"):
+        assert logged.get(tag) and all(np.isfinite(logged[tag])), tag
