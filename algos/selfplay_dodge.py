@@ -64,7 +64,7 @@ class Args:
     """the first frozen dodger (a continuous-action policy file); its options are the game's"""
     rounds: int = 2
     """thrower-then-dodger rounds"""
-    thrower_steps: int = 100_000
+    thrower_steps: int = 200_000
     """environment steps (summed over arenas) of each thrower phase"""
     dodger_steps: int = 200_000
     """environment steps (summed over arenas) of each dodger phase"""
@@ -80,13 +80,17 @@ class Args:
     buffer_size: int = 200_000
     """the replay memory size of each phase"""
     gamma: float = 0.99
-    """the discount factor gamma"""
+    """the dodger's discount factor (per step)"""
+    thrower_gamma: float = 0.9
+    """the thrower's discount factor, per throw: a throw's worth is mostly its own hit"""
     tau: float = 0.005
     """target smoothing coefficient"""
     batch_size: int = 256
     """the batch size of sample from the replay memory"""
     learning_starts: int = 5_000
-    """transitions gathered in a phase before its updates start"""
+    """transitions gathered in a dodger phase before its updates start"""
+    thrower_learning_starts: int = 1_000
+    """throws (the thrower's transitions: one per aim) gathered before its updates start"""
     critic_warmup: int = 5_000
     """updates of a fresh critic before the actor it judges learns (the first dodger's actor is
     trained, its critic is not: without this the untrained critic undoes the actor)"""
@@ -112,6 +116,7 @@ class Side:
         device: torch.device,
     ) -> None:
         self.name, self.args, self.device = name, args, device
+        self.gamma = args.thrower_gamma if name == THROWER else args.gamma
         self.shapes = SimpleNamespace(
             single_observation_space=observation_space, single_action_space=action_space
         )
@@ -158,7 +163,7 @@ class Side:
         with torch.no_grad():
             next_actions, next_log_pi, _ = self.actor.get_action(data.next_observations)
             next_q = torch.min(*(t(data.next_observations, next_actions) for t in self.qf_target))
-            target = data.rewards + (1 - data.dones) * args.gamma * (
+            target = data.rewards + (1 - data.dones) * self.gamma * (
                 next_q - alpha * next_log_pi
             ).view(-1)
         q_values = [q(data.observations, data.actions).view(-1) for q in self.qf]
@@ -234,12 +239,62 @@ def space_of(remote: Any, index: int) -> gym.spaces.Box:
     return space
 
 
+class Aims:
+    """A thrower's action counts once per throw, in the step in which its aim is fixed: its
+    transitions run from one such step to the next, with the rewards in between summed (a
+    semi-MDP), so the critic learns what each aim led to rather than from the half-dozen steps
+    between throws whose action changes nothing. The decision step is read from the thrower's
+    observation: [6] time to the throw / interval, [7] whether the aim is already fixed."""
+
+    def __init__(self, n: int, game: dict[str, Any]) -> None:
+        tick = 1 / 60
+        self.interval = round(game["projectile_spawn_interval"] / tick)
+        self.repeat = int(game["action_repeat"])
+        delay = game.get("thrower_delay_seconds", 0.5)
+        self.lead = round(delay / tick) if game.get("rules_version", 0) >= 1 else 0
+        self.open: list[tuple[np.ndarray, np.ndarray] | None] = [None] * n
+        self.returns = np.zeros(n, np.float32)
+
+    def deciding(self, obs: np.ndarray) -> np.ndarray:
+        """Whose aim this step's action fixes."""
+        countdown = np.rint(obs[:, 6] * self.interval)
+        return (obs[:, 7] == 0) & (countdown - self.repeat <= self.lead)
+
+    def record(self, rb: ReplayBuffer, obs, actions, rewards, next_obs, term, done, valid) -> None:
+        """Close and store the transitions that this step ends; open those it starts."""
+        deciding = self.deciding(obs)
+        for k in np.flatnonzero(valid):
+            if deciding[k]:
+                self._close(rb, k, obs[k], False)
+                self.open[k], self.returns[k] = (obs[k], actions[k]), 0.0
+            self.returns[k] += rewards[k]
+            if done[k]:
+                self._close(rb, k, next_obs[k], bool(term[k]))
+
+    def _close(self, rb: ReplayBuffer, k: int, next_obs: np.ndarray, term: bool) -> None:
+        if self.open[k] is not None:
+            obs, action = self.open[k]
+            rb.add(
+                obs[None], next_obs[None], action[None], self.returns[k : k + 1], np.array([term])
+            )
+        self.open[k], self.returns[k] = None, 0.0
+
+
 def train_phase(
-    side: Side, remote: Any, mine: list[int], steps: int, args: Args, writer: Any, seed: int
+    side: Side,
+    remote: Any,
+    mine: list[int],
+    steps: int,
+    args: Args,
+    writer: Any,
+    seed: int,
+    aims: Aims | None = None,
 ) -> None:
     """`steps` environment steps of `side` acting for agents `mine` (one per arena), learning
-    from every transition; arenas whose episode ended are reset by the next step."""
+    from every transition (a thrower: from every aim, see `Aims`); arenas whose episode ended
+    are reset by the next step."""
     rb = ReplayBuffer(args.buffer_size, side.shapes, side.device)
+    starts = args.learning_starts if aims is None else args.thrower_learning_starts
     n = len(mine)
     res = remote.reset(seed=seed)
     obs = np.stack([res.observations[i] for i in mine])
@@ -257,7 +312,10 @@ def train_phase(
         done = term | res.truncated[mine]
         valid = np.ones(n, bool)
         valid[reset] = False  # those arenas were reset by this step: no transition
-        rb.add(obs, next_obs, actions, rewards, term.astype(np.float32), valid=valid)
+        if aims is None:
+            rb.add(obs, next_obs, actions, rewards, term.astype(np.float32), valid=valid)
+        else:
+            aims.record(rb, obs, actions, rewards, next_obs, term, done, valid)
         side.global_step += int(valid.sum())
         returns += np.where(valid, rewards, 0.0)
         lengths += valid
@@ -267,7 +325,7 @@ def train_phase(
             writer.add_scalar(f"{side.name}/episodic_length", lengths[k], side.global_step)
             returns[k], lengths[k] = 0.0, 0
         obs = next_obs
-        if len(rb) >= args.learning_starts:
+        if len(rb) >= starts:
             stats = side.update(rb, iteration)
             if iteration % 100 == 0:
                 for key, value in stats.items():
@@ -349,7 +407,10 @@ def main() -> None:
 
     for r in range(args.rounds):
         remote = arena_server(game, args, dodger_file, DODGER)
-        train_phase(thrower, remote, throwers, args.thrower_steps, args, writer, args.seed + r)
+        aims = Aims(n, game)
+        train_phase(
+            thrower, remote, throwers, args.thrower_steps, args, writer, args.seed + r, aims
+        )
         remote.close()
         thrower_file = thrower.save(f"{folder}/round{r}_thrower.safetensors", game, env_id, 0)
         beaten = evaluate(game, args, dodger_file, thrower, eval_seed)

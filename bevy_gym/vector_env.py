@@ -145,7 +145,11 @@ class BevyVectorEnv(VectorEnv):
 
     def close_extras(self, **kwargs: Any) -> None:
         """Stop the server if this environment launched it."""
-        self._remote.close()
+        # Absent when the constructor failed (a refused setting): Gymnasium's __del__ still
+        # closes, and must not bury the refusal under an AttributeError.
+        remote = getattr(self, "_remote", None)
+        if remote is not None:
+            remote.close()
 
 
 def _per_arena(seed: Any, n: int) -> list[int | None]:

@@ -189,3 +189,19 @@ def test_gymnasium_vector_wrappers(vector_cls):
         obs, rew, term, trunc, _ = envs.step(envs.action_space.sample())
     assert envs.observation_space.contains(obs)
     envs.close()
+
+
+def test_a_refused_vector_env_reports_the_refusal_alone():
+    import gc
+
+    unraisable: list = []
+    hook, sys.unraisablehook = sys.unraisablehook, unraisable.append
+    try:
+        with pytest.raises(ValueError, match="refuses these settings"):
+            gym.make_vec(
+                "bevy_gym/Dodge-v0", num_envs=2, vectorization_mode="vector_entry_point", level=7
+            )
+        gc.collect()  # Gymnasium's __del__ closes the half-built env
+    finally:
+        sys.unraisablehook = hook
+    assert not [u.exc_value for u in unraisable], [u.exc_value for u in unraisable]
