@@ -61,7 +61,9 @@ def play(seed: int, steps: int = 150) -> list[tuple]:
                 for a in env.agents
             }
             obs, rewards, terms, truncs, _ = env.step(actions)
-            trace.append((sorted((a, o.tobytes()) for a, o in obs.items()), sorted(rewards.items())))
+            trace.append(
+                (sorted((a, o.tobytes()) for a, o in obs.items()), sorted(rewards.items()))
+            )
             if not env.agents:
                 break
     finally:
