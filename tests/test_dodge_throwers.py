@@ -7,6 +7,8 @@ game/dodge/tests/throwers.rs."""
 from __future__ import annotations
 
 import json
+import os
+import signal
 from pathlib import Path
 
 import numpy as np
@@ -85,10 +87,28 @@ def test_refusals_are_one_line_and_the_server_keeps_running():
         with pytest.raises(ServerError, match="throwers=2 leaves no dodger") as info:
             env.remote.reset(options={"throwers": 2})
         assert "\n" not in str(info.value)
+        state = env.remote.connect().state()
         with pytest.raises(ValueError, match="thrower_0") as info:
             env.step({"dodger_0": np.zeros(4, np.float32), "thrower_0": np.array([5.0])})
         assert "\n" not in str(info.value)
+        assert env.remote.connect().state() == state, "the bad step reached the server"
         obs, *_ = env.step({"dodger_0": np.zeros(4, np.float32), "thrower_0": np.zeros(1)})
+        assert obs["thrower_0"].shape == (8,)
+    finally:
+        env.close()
+
+
+def test_a_killed_server_restarts_and_truncates_every_role():
+    env = dodge_v1.parallel_env(num_dodgers=1, num_throwers=1, restart_on_crash=True, timeout=5.0)
+    try:
+        env.reset(seed=0)
+        old = env.remote.process.pid
+        os.kill(old, signal.SIGKILL)
+        _, rewards, terms, truncs, infos = env.step({"dodger_0": 0, "thrower_0": np.zeros(1)})
+        assert truncs == {"dodger_0": True, "thrower_0": True} and not any(terms.values())
+        assert all("server_restarted" in infos[a] for a in ("dodger_0", "thrower_0"))
+        assert env.remote.process.pid != old
+        obs, _ = env.reset(seed=1)
         assert obs["thrower_0"].shape == (8,)
     finally:
         env.close()
