@@ -145,7 +145,8 @@ def test_selfplay_script_runs_a_round(tmp_path: Path):
     args = [
         "--rounds", "1", "--thrower-steps", "400", "--dodger-steps", "400", "--num-envs", "2",
         "--eval-episodes", "2", "--learning-starts", "100", "--batch-size", "32",
-        "--critic-warmup", "10", "--buffer-size", "1000", "--no-cuda",
+        "--thrower-learning-starts", "2", "--critic-warmup", "10", "--buffer-size", "1000",
+        "--no-cuda",
         "--dodger-policy", str(SAC_DODGER),
     ]  # fmt: skip
     proc = run_script("selfplay_dodge", args, tmp_path)

@@ -16,6 +16,19 @@ pub const PLAYER_RADIUS: f32 = 0.5;
 pub const PROJECTILE_RADIUS: f32 = 0.3;
 /// Side of the square the top-down image shows, centred on the origin (units).
 pub const VIEW_SIZE: f32 = 24.0;
+/// Distance of the throw point from the origin (units).
+pub const SPAWN_DISTANCE: f32 = 20.0;
+/// Throws from a point on the spawn arc start at this height (units).
+pub const ARC_HEIGHT: f32 = 1.5;
+
+/// The point of the spawn arc at `angle` radians from +Y.
+pub fn arc_point(angle: f32) -> Vec3 {
+    Vec3::new(
+        SPAWN_DISTANCE * angle.sin(),
+        SPAWN_DISTANCE * angle.cos(),
+        ARC_HEIGHT,
+    )
+}
 
 /// Per-arena state that is not an entity.
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -11,11 +11,12 @@ use crate::arena::{ArenaState, Arenas, Motion, TICK_SECONDS, seconds_to_ticks};
 use crate::config::DodgeConfig;
 use crate::index::{self, ArenaIndex, PlayerView};
 use crate::observation::{
-    OBSERVATION_LEN, OBSERVATION_LEN_V1, write_observation, write_v1_features,
+    OBSERVATION_LEN, OBSERVATION_LEN_V1, THROWER_OBSERVATION_LEN, write_observation,
+    write_thrower_observation, write_v1_features,
 };
 use crate::players::{ACTION_NAMES, ACTION_NAMES_V1, Player, start_position};
 use crate::projectiles::{Projectile, throw_point, warning};
-use crate::throwers::{self, THROWER_OBSERVATION_LEN, is_thrower, roles};
+use crate::throwers::{self, is_thrower, roles};
 
 /// The observation length under these rules.
 fn observation_len(config: &DodgeConfig) -> usize {
@@ -186,7 +187,7 @@ impl GymGame for Dodge {
                     let aimed =
                         state.is_some_and(|s| s.plans.get(slot).is_some_and(Option::is_some));
                     let out = &mut out[agent * stride..agent * stride + THROWER_OBSERVATION_LEN];
-                    throwers::write_observation(target, countdown, aimed, out);
+                    write_thrower_observation(target, countdown, aimed, out);
                 }
             }
         });

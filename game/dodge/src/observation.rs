@@ -24,6 +24,8 @@ pub const OBSERVATION_LEN: usize =
 /// Version 1 appends height, vertical speed and the thrower's warning (docs/dodge.md).
 pub const V1_FEATURES: usize = 6;
 pub const OBSERVATION_LEN_V1: usize = OBSERVATION_LEN + V1_FEATURES;
+/// Length of a learnable thrower's observation (docs/dodge.md, "Learnable throwers").
+pub const THROWER_OBSERVATION_LEN: usize = 8;
 /// Scale of a player's height above standing (units): a jump peaks at about 1.2.
 const JUMP_HEIGHT_SCALE: f32 = 2.0;
 
@@ -122,6 +124,32 @@ fn nearest_first(items: &mut [(f32, u64)], k: usize) {
     }
     let head = k.min(items.len());
     items[..head].sort_unstable_by(by_distance);
+}
+
+/// Writes a thrower's observation (`THROWER_OBSERVATION_LEN` floats): its target's position
+/// (x/5, y/4, height above standing/2), velocity (x, y /15, z /7), the time to the next throw
+/// as a fraction of the interval, and 1 once its aim for that throw is fixed. A thrower without
+/// a live target sees zeros but the last two.
+pub fn write_thrower_observation(
+    target: Option<&PlayerView>,
+    countdown_fraction: f32,
+    aimed: bool,
+    out: &mut [f32],
+) {
+    out.fill(0.0);
+    if let Some(t) = target {
+        out[0] = t.position.x / ZONE_HALF_WIDTH;
+        out[1] = t.position.y / ZONE_HALF_DEPTH;
+        out[2] = (t.position.z - PLAYER_CENTRE_HEIGHT) / JUMP_HEIGHT_SCALE;
+        out[3] = t.velocity.x / PLAYER_SPEED_SCALE;
+        out[4] = t.velocity.y / PLAYER_SPEED_SCALE;
+        out[5] = t.velocity.z / JUMP_SPEED;
+    }
+    out[6] = countdown_fraction;
+    out[7] = if aimed { 1.0 } else { 0.0 };
+    for v in out.iter_mut() {
+        *v = v.clamp(-1.0, 1.0);
+    }
 }
 
 #[cfg(test)]

@@ -5,8 +5,8 @@ use bevy::prelude::*;
 use bevy_gym_server::{AgentIo, ArenaRngs, uniform};
 
 use crate::arena::{
-    ArenaState, Arenas, Motion, PLAYER_CENTRE_HEIGHT, PROJECTILE_RADIUS, TICK_SECONDS, Throw,
-    seconds_to_ticks,
+    ArenaState, Arenas, Motion, PLAYER_CENTRE_HEIGHT, PROJECTILE_RADIUS, SPAWN_DISTANCE,
+    TICK_SECONDS, Throw, arc_point, seconds_to_ticks,
 };
 use crate::config::DodgeConfig;
 use crate::players::Player;
@@ -14,13 +14,9 @@ use crate::throwers::{roles, take_aims, target};
 
 /// Gravity (units/s²).
 pub const GRAVITY: f32 = 9.8;
-/// Distance of the throw point from the origin (units).
-pub const SPAWN_DISTANCE: f32 = 20.0;
 /// Level-1 throws start on the far line at this height (units), x spread over ±`FAR_LINE_HALF_SPREAD`.
 pub const FAR_LINE_HEIGHT: f32 = 2.5;
 pub const FAR_LINE_HALF_SPREAD: f32 = 1.5;
-/// Throws from a random point on the spawn arc start at this height (units).
-pub const ARC_HEIGHT: f32 = 1.5;
 /// Fraction of vertical speed kept by a bounce.
 pub const RESTITUTION: f32 = 0.7;
 /// Fraction of horizontal speed kept by a bounce.
@@ -76,12 +72,7 @@ pub fn advance(motion: &mut Motion) -> bool {
 pub fn throw_point(config: &DodgeConfig, rng: &mut impl rand_core::RngCore) -> Vec3 {
     if config.random_spawn_position {
         let half = config.spawn_angle_degrees.to_radians();
-        let angle = uniform(rng, -half, half);
-        Vec3::new(
-            SPAWN_DISTANCE * angle.sin(),
-            SPAWN_DISTANCE * angle.cos(),
-            ARC_HEIGHT,
-        )
+        arc_point(uniform(rng, -half, half))
     } else {
         let x = uniform(rng, -FAR_LINE_HALF_SPREAD, FAR_LINE_HALF_SPREAD);
         Vec3::new(x, SPAWN_DISTANCE, FAR_LINE_HEIGHT)

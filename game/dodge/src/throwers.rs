@@ -12,20 +12,8 @@ use bevy::prelude::*;
 use bevy_gym_server::{Action, AgentIo, EnvError, Layout, uniform};
 use rand_core::RngCore;
 
-use crate::arena::{
-    ArenaState, PLAYER_CENTRE_HEIGHT, TICK_SECONDS, ZONE_HALF_DEPTH, ZONE_HALF_WIDTH,
-};
+use crate::arena::{ArenaState, TICK_SECONDS, arc_point};
 use crate::config::DodgeConfig;
-use crate::index::PlayerView;
-use crate::players::JUMP_SPEED;
-use crate::projectiles::{ARC_HEIGHT, SPAWN_DISTANCE};
-
-/// Length of a thrower's observation (docs/dodge.md, "Learnable throwers").
-pub const THROWER_OBSERVATION_LEN: usize = 8;
-/// Full-sprint dodger speed used to scale velocities (units/s).
-const SPEED_SCALE: f32 = 15.0;
-/// Scale of a dodger's height above standing (units).
-const HEIGHT_SCALE: f32 = 2.0;
 
 /// The agents of `arena` that dodge and those that throw, with `throwers` throwers per arena.
 pub fn roles(layout: &Layout, throwers: usize, arena: usize) -> (Range<usize>, Range<usize>) {
@@ -89,13 +77,10 @@ pub fn aim_point(action: Option<&Action>, wobble: f32, config: &DodgeConfig) -> 
         _ => 0.0,
     };
     let half = config.spawn_angle_degrees;
-    let angle = (aim.clamp(-1.0, 1.0) * half + wobble)
-        .clamp(-half, half)
-        .to_radians();
-    Vec3::new(
-        SPAWN_DISTANCE * angle.sin(),
-        SPAWN_DISTANCE * angle.cos(),
-        ARC_HEIGHT,
+    arc_point(
+        (aim.clamp(-1.0, 1.0) * half + wobble)
+            .clamp(-half, half)
+            .to_radians(),
     )
 }
 
@@ -135,35 +120,10 @@ pub fn take_aims(
     }
 }
 
-/// Writes a thrower's observation (`THROWER_OBSERVATION_LEN` floats): its target's position
-/// (x/5, y/4, height above standing/2), velocity (x, y /15, z /7), the time to the next throw
-/// as a fraction of the interval, and 1 once its aim for that throw is fixed. A thrower without
-/// a live target sees zeros but the last two.
-pub fn write_observation(
-    target: Option<&PlayerView>,
-    countdown_fraction: f32,
-    aimed: bool,
-    out: &mut [f32],
-) {
-    out.fill(0.0);
-    if let Some(t) = target {
-        out[0] = t.position.x / ZONE_HALF_WIDTH;
-        out[1] = t.position.y / ZONE_HALF_DEPTH;
-        out[2] = (t.position.z - PLAYER_CENTRE_HEIGHT) / HEIGHT_SCALE;
-        out[3] = t.velocity.x / SPEED_SCALE;
-        out[4] = t.velocity.y / SPEED_SCALE;
-        out[5] = t.velocity.z / JUMP_SPEED;
-    }
-    out[6] = countdown_fraction;
-    out[7] = if aimed { 1.0 } else { 0.0 };
-    for v in out.iter_mut() {
-        *v = v.clamp(-1.0, 1.0);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::arena::{ARC_HEIGHT, SPAWN_DISTANCE};
     use bevy_gym_server::ArenaMode;
 
     #[test]

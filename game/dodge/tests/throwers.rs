@@ -4,7 +4,7 @@
 mod common;
 
 use bevy_gym_dodge::observation::OBSERVATION_LEN_V1;
-use bevy_gym_dodge::throwers::THROWER_OBSERVATION_LEN;
+use bevy_gym_dodge::observation::THROWER_OBSERVATION_LEN;
 use bevy_gym_server::{Action, ResetRequest, Space};
 use common::env;
 use serde_json::Value;

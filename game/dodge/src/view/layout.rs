@@ -3,7 +3,7 @@
 
 use bevy::prelude::*;
 
-use crate::projectiles::SPAWN_DISTANCE;
+use crate::arena::SPAWN_DISTANCE;
 
 /// Distance between neighbouring arenas' origins (units), wide enough for throws from the arc.
 pub const ARENA_SPACING_X: f32 = 44.0;

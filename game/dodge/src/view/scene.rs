@@ -6,9 +6,10 @@ use bevy::prelude::*;
 use super::layout::{ARENA_SPACING_X, ARENA_SPACING_Z, arena_origin, to_bevy};
 use super::{Shown, ViewConfig};
 use crate::arena::{
-    PLAYER_CENTRE_HEIGHT, PLAYER_RADIUS, PROJECTILE_RADIUS, ZONE_HALF_DEPTH, ZONE_HALF_WIDTH,
+    PLAYER_CENTRE_HEIGHT, PLAYER_RADIUS, PROJECTILE_RADIUS, SPAWN_DISTANCE, ZONE_HALF_DEPTH,
+    ZONE_HALF_WIDTH,
 };
-use crate::projectiles::{FAR_LINE_HEIGHT, SPAWN_DISTANCE};
+use crate::projectiles::FAR_LINE_HEIGHT;
 
 /// Player colours by agent index (cycled): distinct hues, none of them the projectiles' red.
 pub const PLAYER_COLOURS: [Color; 6] = [
