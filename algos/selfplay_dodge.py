@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections import deque
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
@@ -72,6 +73,9 @@ class Args:
     """arenas (one dodger and one thrower each) of the training server"""
     eval_episodes: int = 40
     """deterministic dodger episodes per evaluation"""
+    eval_thrower: str | None = None
+    """no training: evaluate --dodger-policy against the scripted thrower and this thrower's
+    policy file (a round's `roundR_thrower.safetensors`), --eval-episodes each"""
     env: str = "dodge"
     """(for run names) the game"""
     level: int = 2
@@ -241,10 +245,14 @@ def space_of(remote: Any, index: int) -> gym.spaces.Box:
 
 class Aims:
     """A thrower's action counts once per throw, in the step in which its aim is fixed: its
-    transitions run from one such step to the next, with the rewards in between summed (a
-    semi-MDP), so the critic learns what each aim led to rather than from the half-dozen steps
-    between throws whose action changes nothing. The decision step is read from the thrower's
-    observation: [6] time to the throw / interval, [7] whether the aim is already fixed."""
+    transitions run from one such step to the next (a semi-MDP), so the critic learns what each
+    aim led to rather than from the half-dozen steps between throws whose action changes
+    nothing. A ball lands `lag` throws after its aim (flight and warning outlast the interval),
+    so an aim is credited with the rewards of the window `lag` throws on, the one in which its
+    ball hits or misses; without that, the hit is paid to a later aim whose observation cannot
+    know about the ball, and the thrower learned half as much (docs/results.md). The decision
+    step is read from the observation: [6] time to the throw / interval, [7] whether the aim is
+    already fixed."""
 
     def __init__(self, n: int, game: dict[str, Any]) -> None:
         tick = 1 / 60
@@ -252,8 +260,11 @@ class Aims:
         self.repeat = int(game["action_repeat"])
         delay = game.get("thrower_delay_seconds", 0.5)
         self.lead = round(delay / tick) if game.get("rules_version", 0) >= 1 else 0
-        self.open: list[tuple[np.ndarray, np.ndarray] | None] = [None] * n
-        self.returns = np.zeros(n, np.float32)
+        flight = round(game["projectile_flight_time"] / tick)
+        self.lag = (self.lead + flight) // self.interval
+        # Per arena: the aims (observation, action) not yet stored, oldest first.
+        self.pending: list[deque[tuple[np.ndarray, np.ndarray]]] = [deque() for _ in range(n)]
+        self.window = np.zeros(n, np.float32)
 
     def deciding(self, obs: np.ndarray) -> np.ndarray:
         """Whose aim this step's action fixes."""
@@ -261,23 +272,28 @@ class Aims:
         return (obs[:, 7] == 0) & (countdown - self.repeat <= self.lead)
 
     def record(self, rb: ReplayBuffer, obs, actions, rewards, next_obs, term, done, valid) -> None:
-        """Close and store the transitions that this step ends; open those it starts."""
+        """Store the transitions whose window this step closes; open those it starts."""
         deciding = self.deciding(obs)
         for k in np.flatnonzero(valid):
             if deciding[k]:
-                self._close(rb, k, obs[k], False)
-                self.open[k], self.returns[k] = (obs[k], actions[k]), 0.0
-            self.returns[k] += rewards[k]
+                self._close_window(rb, k, obs[k], end=None)
+                self.pending[k].append((obs[k], actions[k]))
+            self.window[k] += rewards[k]
             if done[k]:
-                self._close(rb, k, next_obs[k], bool(term[k]))
+                self._close_window(rb, k, next_obs[k], end=bool(term[k]))
 
-    def _close(self, rb: ReplayBuffer, k: int, next_obs: np.ndarray, term: bool) -> None:
-        if self.open[k] is not None:
-            obs, action = self.open[k]
-            rb.add(
-                obs[None], next_obs[None], action[None], self.returns[k : k + 1], np.array([term])
-            )
-        self.open[k], self.returns[k] = None, 0.0
+    def _close_window(self, rb: ReplayBuffer, k: int, now: np.ndarray, end: bool | None) -> None:
+        """The window that ends here pays the aim `lag` throws back; at an episode's `end`
+        (terminal or not), the later aims, whose balls never landed, are dropped."""
+        pending = self.pending[k]
+        if len(pending) > self.lag:
+            obs, action = pending.popleft()
+            next_obs = pending[0][0] if pending and end is None else now
+            terminal = np.array([bool(end)])
+            rb.add(obs[None], next_obs[None], action[None], self.window[k : k + 1], terminal)
+        self.window[k] = 0.0
+        if end is not None:
+            pending.clear()
 
 
 def train_phase(
@@ -377,6 +393,27 @@ def evaluate(
         remote.close()
 
 
+def evaluate_files(game: dict[str, Any], args: Args, thrower: Side, seed: int, folder: str) -> None:
+    """`--eval-thrower`: the dodger file against the scripted and the learned thrower."""
+    assert args.eval_thrower is not None
+    thrower.load_policy_file(args.eval_thrower)
+    results = []
+    for name, side in (("the scripted thrower", None), (args.eval_thrower, thrower)):
+        lengths = evaluate(game, args, args.dodger_policy, side, seed)
+        stderr = lengths.std() / np.sqrt(len(lengths))
+        print(
+            f"{args.dodger_policy} vs {name}: {len(lengths)} episodes, length "
+            f"{lengths.mean():.1f} ± {lengths.std():.1f} (standard error {stderr:.1f})"
+        )
+        thrower_name = "scripted" if side is None else args.eval_thrower
+        results.append(
+            {"dodger": args.dodger_policy, "thrower": thrower_name, "lengths": lengths.tolist()}
+        )
+    os.makedirs(folder, exist_ok=True)
+    with open(f"{folder}/evaluation.json", "w") as f:
+        json.dump({"args": vars(args), "evaluations": results}, f, indent=1)
+
+
 def main() -> None:
     args = tyro.cli(Args)
     seed_everything(args)  # type: ignore[arg-type]
@@ -400,6 +437,9 @@ def main() -> None:
     eval_seed = args.seed + 10_000
     results: list[dict[str, Any]] = []
 
+    if args.eval_thrower:
+        evaluate_files(game, args, thrower, eval_seed, folder)
+        return
     scripted = evaluate(game, args, dodger_file, None, eval_seed)
     print(f"dodger 0 vs the scripted thrower: length {scripted.mean():.1f} ± {scripted.std():.1f}")
     writer.add_scalar("eval/dodger_length_vs_scripted", scripted.mean(), 0)

@@ -159,3 +159,48 @@ def test_selfplay_script_runs_a_round(tmp_path: Path):
     logged = scalars(run_dir)
     for tag in ("thrower/qf_loss", "dodger/qf_loss", "eval/dodger_length_vs_scripted"):
         assert logged.get(tag) and all(np.isfinite(logged[tag])), tag
+
+
+class _Recorder:
+    """Stands in for the replay buffer: keeps what the thrower's transitions would store."""
+
+    def __init__(self) -> None:
+        self.added: list[tuple[float, float, float, bool]] = []
+
+    def add(self, obs, next_obs, action, reward, terminal) -> None:
+        self.added.append((float(obs[0, 0]), float(next_obs[0, 0]), float(reward[0]), terminal[0]))
+
+
+def test_selfplay_credits_a_hit_to_the_aim_whose_ball_landed(monkeypatch):
+    # Level 2: a throw every 30 ticks, a step is 4 ticks, a ball flies 48 ticks: it lands in the
+    # window after the next aim, so each aim is paid the window one throw on.
+    monkeypatch.syspath_prepend(str(REPO / "algos"))  # the script imports its siblings
+    aims = load_algos_module("selfplay_dodge").Aims(
+        1, {"projectile_spawn_interval": 0.5, "action_repeat": 4, "projectile_flight_time": 0.8}
+    )
+    assert aims.lag == 1
+    rb, countdown, decided = _Recorder(), 30, []
+    hit_step = 40
+    for step in range(hit_step + 1):
+        obs = np.array([[step, 0, 0, 0, 0, 0, countdown / 30, 0]], np.float32)
+        if aims.deciding(obs)[0]:
+            decided.append(step)
+        hit = step == hit_step
+        next_obs = obs.copy()
+        next_obs[0, 0] = step + 1
+        reward = np.array([100.0 if hit else -0.1], np.float32)
+        ok, term = np.array([True]), np.array([hit])
+        aims.record(rb, obs, np.zeros((1, 1), np.float32), reward, next_obs, term, term, ok)
+        countdown = countdown - 4 if countdown > 4 else countdown + 26
+    # The hit fell in the window of the last aim: the aim before it threw that ball.
+    before_hit = [s for s in decided if s <= hit_step]
+    owner = before_hit[-2]
+    (paid,) = [t for t in rb.added if t[2] > 50]
+    assert paid[0] == owner and paid[3], (paid, decided)
+    # Every other stored aim was paid one window of tick penalties, bootstrapping from the next.
+    for obs0, next0, reward, terminal in rb.added:
+        if obs0 != owner:
+            assert not terminal and reward < 0
+            assert next0 == decided[decided.index(obs0) + 1]
+    # The last aim's ball never landed: it is not stored.
+    assert before_hit[-1] not in [t[0] for t in rb.added]
