@@ -47,13 +47,10 @@ fn actions(dodger: Action, aim: f32) -> Vec<Option<Action>> {
 fn roles_ids_and_spaces() {
     let e = env(PAIRS);
     let spec: Value = serde_json::from_str(&e.spec_json().unwrap()).unwrap();
-    let ids: Vec<&str> = spec["agents"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["id"].as_str().unwrap())
-        .collect();
-    assert_eq!(ids, ["dodger_0", "thrower_0", "dodger_1", "thrower_1"]);
+    assert_eq!(
+        agent_ids(&spec),
+        ["dodger_0", "thrower_0", "dodger_1", "thrower_1"]
+    );
     let arenas: Vec<u64> = spec["agents"]
         .as_array()
         .unwrap()
@@ -73,13 +70,16 @@ fn roles_ids_and_spaces() {
     // Shared arena: dodgers first, then throwers.
     let shared = env(&["--agents", "3", "--throwers", "1"]);
     let spec: Value = serde_json::from_str(&shared.spec_json().unwrap()).unwrap();
-    let ids: Vec<&str> = spec["agents"]
+    assert_eq!(agent_ids(&spec), ["dodger_0", "dodger_1", "thrower_0"]);
+}
+
+fn agent_ids(spec: &Value) -> Vec<&str> {
+    spec["agents"]
         .as_array()
         .unwrap()
         .iter()
         .map(|a| a["id"].as_str().unwrap())
-        .collect();
-    assert_eq!(ids, ["dodger_0", "dodger_1", "thrower_0"]);
+        .collect()
 }
 
 #[test]
