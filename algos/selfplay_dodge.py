@@ -200,8 +200,10 @@ class Side:
         return stats
 
     def deterministic(self) -> Any:
-        """The evaluation's policy: the mean action in float64, as the policy file computes it."""
-        return act_float64(policy_net(self.actor))
+        """The evaluation's policy, numpy in and out: the mean action in float64, as the policy
+        file computes it (on this side's device)."""
+        act = act_float64(policy_net(self.actor))
+        return lambda obs: act(torch.as_tensor(obs, device=self.device)).cpu().numpy()
 
     def save(self, path: str, options: dict[str, Any], env_id: str, seed: int) -> str:
         """Write this side's policy file (the in-game driver loads it with `--policy`)."""
@@ -366,8 +368,8 @@ def dodger_lengths(remote: Any, thrower: Any | None, episodes: int, seed: int) -
     reset: list[int] = []
     while len(done_lengths) < episodes:
         if thrower is not None and throwers:
-            obs = torch.as_tensor(np.stack([res.observations[i] for i in throwers]))
-            for k, action in zip(throwers, thrower(obs).numpy(), strict=True):
+            obs = np.stack([res.observations[i] for i in throwers])
+            for k, action in zip(throwers, thrower(obs), strict=True):
                 batch[k] = action
         res = remote.step(batch, reset_arenas=reset or None)
         valid = np.array([arena[d] not in reset for d in dodgers])
