@@ -230,3 +230,20 @@ def read_policy(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray], di
     with safe_open(os.fspath(path), framework="numpy") as f:
         metadata = dict(f.metadata() or {})
     return load_file(os.fspath(path)), metadata
+
+
+def load_policy(path: str | os.PathLike[str]) -> Callable[[np.ndarray], np.ndarray]:
+    """A policy file's deterministic action, numpy in and out (`act_float64` on its tensors): to
+    play a saved policy from Python, e.g. one side of a match (examples/watch_selfplay.py)."""
+    tensors, meta = read_policy(path)
+    net = PolicyNet(
+        algorithm=meta["algorithm"],
+        tensors={name: torch.as_tensor(value) for name, value in tensors.items()},
+        layers=[Layer(**layer) for layer in json.loads(meta["layers"])],
+        output=meta["output"],  # type: ignore[arg-type]
+        forward=lambda x: x,  # unused: act_float64 runs the layers itself
+        output_scale=meta.get("output_scale"),
+        output_bias=meta.get("output_bias"),
+    )
+    act = act_float64(net)
+    return lambda obs: act(torch.as_tensor(obs)).numpy()

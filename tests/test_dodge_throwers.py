@@ -204,3 +204,25 @@ def test_selfplay_credits_a_hit_to_the_aim_whose_ball_landed(monkeypatch):
             assert next0 == decided[decided.index(obs0) + 1]
     # The last aim's ball never landed: it is not stored.
     assert before_hit[-1] not in [t[0] for t in rb.added]
+
+
+def test_the_watch_example_plays_a_learned_pair_headless():
+    """examples/watch_selfplay.py with docs/results' round-0 pair: the retrained dodger outlives
+    the original against the learned thrower, in the same seeded episodes."""
+    from tests.conftest import run_example
+
+    thrower = "docs/results/selfplay_round0_thrower.safetensors"
+    lengths = {}
+    for dodger in ("sac_dodge_level2", "selfplay_round0_dodger"):
+        out = run_example(
+            "watch_selfplay.py",
+            f"docs/results/{dodger}.safetensors",
+            thrower,
+            *("--episodes", "2", "--headless"),
+        )
+        lines = out.stdout.splitlines()
+        assert [line.split(":")[0] for line in lines] == ["episode 0", "episode 1"], out.stdout
+        lengths[dodger] = [int(line.split()[-2]) for line in lines]
+    assert all(n < 1000 for n in lengths["sac_dodge_level2"]), lengths
+    retrained, original = lengths["selfplay_round0_dodger"], lengths["sac_dodge_level2"]
+    assert all(n > m for n, m in zip(retrained, original, strict=True)), lengths

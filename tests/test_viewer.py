@@ -18,6 +18,7 @@ import pytest
 from PIL import Image
 
 import bevy_gym.envs  # noqa: F401  # registers the ids
+from bevy_gym.envs import dodge_v0
 from bevy_gym.launcher import BinaryNotFoundError, find_binary
 
 REPO = Path(__file__).resolve().parent.parent
@@ -137,6 +138,41 @@ def test_human_mode_serves_the_same_episode_as_the_headless_server() -> None:
             env.close()
     human, headless = runs
     assert len(human) == len(headless)
+    for a, b in zip(human, headless, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.viewer
+@pytest.mark.server
+def test_a_selfplay_match_in_the_window_is_the_headless_match() -> None:
+    """The round-0 pair of docs/results: the dodger's policy file drives it inside the windowed
+    server, the thrower's aims come from Python; the episode is the headless one."""
+    _viewer()
+    results = REPO / "docs" / "results"
+    dodger = str(results / "selfplay_round0_dodger.safetensors")
+    aims = np.random.default_rng(3).uniform(-1, 1, size=(150, 1)).astype(np.float32)
+    runs = []
+    for render_mode in ("human", None):
+        env = dodge_v0.parallel_env(
+            num_dodgers=1, num_throwers=1, level=2, action_space="continuous",
+            render_mode=render_mode, policy=dodger, policy_agents=(0,),
+        )  # fmt: skip
+        try:
+            obs, _ = env.reset(seed=5)
+            trace = [obs["dodger_0"], obs["thrower_0"]]
+            for aim in aims:
+                actions = {"dodger_0": np.zeros(3, np.float32), "thrower_0": aim}
+                obs, rewards, terms, truncs, _ = env.step(actions)
+                trace += [obs["dodger_0"], rewards["thrower_0"], terms["dodger_0"]]
+                if not env.agents:
+                    break
+            binary = Path(env.unwrapped.remote.process.binary).name
+            assert binary == ("bevy-dodge-view" if render_mode else "bevy-dodge")
+            runs.append(trace)
+        finally:
+            env.close()
+    human, headless = runs
+    assert len(human) == len(headless) > 10
     for a, b in zip(human, headless, strict=True):
         np.testing.assert_array_equal(a, b)
 

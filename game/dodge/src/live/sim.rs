@@ -19,14 +19,21 @@ use crate::config::{Control, DodgeConfig};
 
 /// Who acts for the agents.
 pub enum Drive {
-    /// HTTP clients, as with `bevy-dodge` (the launcher's handshake line included).
-    Serve(ServeArgs),
+    /// HTTP clients, as with `bevy-dodge` (the launcher's handshake line included); a policy
+    /// file may drive some agents inside the game (`bevy-dodge --policy F --policy-agents L`).
+    Serve(ServeArgs, Option<PolicyFor>),
     /// A trained policy file, for every agent.
     Policy(PathBuf),
     /// Seeded random actions.
     Random,
     /// A human: agent 0 follows the keys; the others stand still.
     Keyboard(Arc<Pad>),
+}
+
+/// A policy file and the agents it drives while clients drive the others.
+pub struct PolicyFor {
+    pub path: PathBuf,
+    pub agents: Vec<usize>,
 }
 
 /// When the simulation steps, in the modes that step it themselves.
@@ -78,7 +85,7 @@ pub fn start(
                 }
             };
             let (result, last) = match drive {
-                Drive::Serve(args) => (serve(env, &args).map_err(|e| e.to_string()), None),
+                Drive::Serve(args, _) => (serve(env, &args).map_err(|e| e.to_string()), None),
                 _ => {
                     let auto_reset = !matches!(drive, Drive::Keyboard(_));
                     let result = run(&mut env, pace, &requests, auto_reset);
@@ -99,6 +106,18 @@ pub fn start(
     })
 }
 
+fn drive_with_policy(
+    env: &mut Environment<Dodge>,
+    path: &PathBuf,
+    mut agents: Vec<usize>,
+) -> Result<(), String> {
+    let policy = Policy::load(path).map_err(|e| e.to_string())?;
+    agents.sort_unstable();
+    agents.dedup();
+    env.set_driver(Box::new(PolicyDriver::new(policy, agents)))
+        .map_err(|e| e.to_string())
+}
+
 fn prepare(
     settings: SimSettings,
     drive: &Drive,
@@ -110,12 +129,11 @@ fn prepare(
     let layout = env.layout().clone();
     let n = layout.num_agents;
     match drive {
-        Drive::Serve(_) => {}
-        Drive::Policy(path) => {
-            let policy = Policy::load(path).map_err(|e| e.to_string())?;
-            env.set_driver(Box::new(PolicyDriver::new(policy, (0..n).collect())))
-                .map_err(|e| e.to_string())?;
+        Drive::Serve(_, None) => {}
+        Drive::Serve(_, Some(PolicyFor { path, agents })) => {
+            drive_with_policy(&mut env, path, agents.clone())?;
         }
+        Drive::Policy(path) => drive_with_policy(&mut env, path, (0..n).collect())?,
         Drive::Random => {
             let driver = RandomDriver::new(n, env.spaces(), seed);
             env.set_driver(Box::new(driver))
@@ -348,6 +366,31 @@ mod tests {
             plain.step(vec![None; 3], &done).unwrap();
         }
         assert_eq!(threaded, plain.state_json());
+    }
+
+    #[test]
+    fn serving_with_a_policy_for_a_missing_agent_fails_the_start_with_its_reason() {
+        let (_keep, idle) = mpsc::channel();
+        let (_keep2, pace) = mpsc::channel();
+        let policy = PolicyFor {
+            path: concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../policy/tests/fixtures/dqn_tiny.safetensors"
+            )
+            .into(),
+            agents: vec![0, 5],
+        };
+        let drive = Drive::Serve(ServeArgs::default(), Some(policy));
+        let err = start(
+            settings(1, 3),
+            drive,
+            Pace::PerFrame(pace),
+            idle,
+            Feed::new(),
+        )
+        .err()
+        .expect("refused");
+        assert!(err.contains("agent_5, which does not exist"), "{err}");
     }
 
     #[test]

@@ -35,7 +35,7 @@ use clap::{Args, FromArgMatches};
 use crate::Dodge;
 use crate::live::drivers::{Controls, Pad};
 use crate::live::feed::{Feed, Frame};
-use crate::live::sim::{self, Drive, Pace, Request};
+use crate::live::sim::{self, Drive, Pace, PolicyFor, Request};
 
 /// The binary's name and what `--help` says about it.
 pub const NAME: &str = "bevy-dodge-view";
@@ -55,6 +55,11 @@ pub struct ViewArgs {
     /// every agent, in real time.
     #[arg(long, value_name = "FILE", conflicts_with = "demo")]
     pub policy: Option<PathBuf>,
+    /// With --policy: serve as bevy-dodge does, the policy driving these agents (e.g. 0,2)
+    /// inside the game and HTTP clients the others (a learner against a frozen opponent).
+    #[arg(long, value_name = "LIST", value_delimiter = ',', requires = "policy",
+          conflicts_with_all = ["frames", "screenshot"])]
+    pub policy_agents: Option<Vec<usize>>,
     /// Watch seeded random actions (the default with --frames or --screenshot).
     #[arg(long)]
     pub demo: bool,
@@ -204,11 +209,22 @@ fn open(settings: SimSettings, serve_args: ServeArgs, view: ViewArgs) -> Result<
     let frames = view
         .frames
         .or_else(|| view.screenshot.is_some().then_some(120));
-    let serving = !view.play && view.policy.is_none() && !view.demo && !capturing;
+    let policy_for = view.policy.clone().zip(view.policy_agents.clone());
+    let serving = !view.play && (view.policy.is_none() || policy_for.is_some()) && !view.demo;
+    let serving = serving && !capturing;
     let pad = view.play.then(|| Arc::new(Pad::default()));
     let (drive, mode, keys) = if serving {
-        let mode = "serving: the clients drive".to_string();
-        (Drive::Serve(serve_args), mode, KEYS_WATCH)
+        let (mode, policy) = match policy_for {
+            None => ("serving: the clients drive".to_string(), None),
+            Some((path, agents)) => (
+                format!(
+                    "serving: policy {} drives agents {agents:?}",
+                    path.display()
+                ),
+                Some(PolicyFor { path, agents }),
+            ),
+        };
+        (Drive::Serve(serve_args, policy), mode, KEYS_WATCH)
     } else if let Some(pad) = &pad {
         (
             Drive::Keyboard(pad.clone()),
