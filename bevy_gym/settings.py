@@ -63,8 +63,13 @@ class GameSettings:
             layout.append(f"--agents-per-arena={self.agents_per_arena}")
         if self.policy is not None:
             layout.append(f"--policy={self.policy}")
-            if self.policy_agents is not None:
-                layout.append("--policy-agents=" + ",".join(map(str, self.policy_agents)))
+            # Named even when it is every agent: a windowed server reads `--policy` alone as
+            # its own watch mode (no clients), and with the list it serves like the headless one.
+            agents = self.policy_agents
+            if agents is None and self.num_agents is not None:
+                agents = tuple(range(self.num_agents))
+            if agents is not None:
+                layout.append("--policy-agents=" + ",".join(map(str, agents)))
         return (*layout, *option_flags(self.options))
 
     def launch(self) -> Launch:

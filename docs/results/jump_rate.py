@@ -9,15 +9,11 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 
-import gymnasium as gym
 import numpy as np
-import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "algos"))
-from policy_export import act_float64, read_policy
-from sac_continuous import Actor, policy_net
+from policy_export import load_policy, read_policy
 
 from bevy_gym import GameSettings
 from bevy_gym.envs.dodge.config import BINARY
@@ -25,23 +21,10 @@ from bevy_gym.envs.dodge.config import BINARY
 ARENAS = 8
 
 
-def load_actor(path: str) -> tuple[Actor, dict]:
-    """The policy file's mean action as a SAC actor, and the game options it was trained on."""
-    tensors, meta = read_policy(path)
-    shapes = SimpleNamespace(
-        single_observation_space=gym.spaces.Box(-1, 1, (tensors["fc1.weight"].shape[1],)),
-        single_action_space=gym.spaces.Box(-1, 1, (tensors["fc_mean.weight"].shape[0],)),
-    )
-    actor = Actor(shapes)  # type: ignore[arg-type]
-    state = {k: torch.as_tensor(v) for k, v in tensors.items() if not k.startswith("test.")}
-    actor.load_state_dict(state, strict=False)
-    return actor, json.loads(meta["options"])
-
-
 def jump_rate(path: str, episodes: int, seed: int) -> tuple[float, float]:
     """Mean episode length and the fraction of live steps whose action asks for a jump."""
-    actor, options = load_actor(path)
-    act = act_float64(policy_net(actor))
+    act = load_policy(path)
+    options = json.loads(read_policy(path)[1]["options"])
     remote = GameSettings(
         binary=BINARY, num_agents=ARENAS, arena_mode="separate", options=options
     ).remote()
@@ -50,7 +33,7 @@ def jump_rate(path: str, episodes: int, seed: int) -> tuple[float, float]:
         lengths, done, jumps, steps = np.zeros(ARENAS, np.int64), [], 0, 0
         reset: list[int] = []
         while len(done) < episodes:
-            actions = act(torch.as_tensor(np.stack(res.observations))).numpy()
+            actions = act(np.stack(res.observations))
             live = np.array([a not in reset for a in range(ARENAS)])
             jumps += int(((actions[:, 3] > 0) & live).sum())
             steps += int(live.sum())

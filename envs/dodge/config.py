@@ -76,13 +76,9 @@ class DodgeConfig:
     def settings(self) -> GameSettings:
         """The generic server settings these stand for."""
         binary = self.binary or BINARY
-        policy_agents = self.policy_agents
         if self.human and Path(binary).name == BINARY:
             # The windowed server, when a window can open here (else a warning says why not).
             binary = viewer_binary(VIEWER, server_url=self.server_url) or binary
-            if Path(binary).name == VIEWER and self.policy and policy_agents is None:
-                # The viewer's --policy alone is its own watch mode; with the agents it serves.
-                policy_agents = tuple(range(self.num_agents + self.num_throwers))
         grouped = self.arena_mode == "separate" and self.num_throwers > 0
         return GameSettings(
             binary=None if self.server_url else binary,
@@ -93,7 +89,7 @@ class DodgeConfig:
             options=self.options(),
             agents_per_arena=1 + self.throwers_per_arena if grouped else None,
             policy=self.policy,
-            policy_agents=policy_agents,
+            policy_agents=self.policy_agents,
         )
 
     def remote(

@@ -2,7 +2,7 @@
 //! answers HTTP exactly as `bevy-dodge` does, and the other modes step it themselves at real
 //! time (or one step per drawn frame, so a screenshot shows the same step on any machine).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, TryRecvError};
 use std::thread::JoinHandle;
@@ -108,7 +108,7 @@ pub fn start(
 
 fn drive_with_policy(
     env: &mut Environment<Dodge>,
-    path: &PathBuf,
+    path: &Path,
     mut agents: Vec<usize>,
 ) -> Result<(), String> {
     let policy = Policy::load(path).map_err(|e| e.to_string())?;

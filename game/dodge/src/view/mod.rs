@@ -209,9 +209,11 @@ fn open(settings: SimSettings, serve_args: ServeArgs, view: ViewArgs) -> Result<
     let frames = view
         .frames
         .or_else(|| view.screenshot.is_some().then_some(120));
+    // With --policy-agents the policy shares the server with clients (clap keeps it off
+    // captures); --policy alone is the watch mode.
     let policy_for = view.policy.clone().zip(view.policy_agents.clone());
-    let serving = !view.play && (view.policy.is_none() || policy_for.is_some()) && !view.demo;
-    let serving = serving && !capturing;
+    let watching = view.play || view.demo || (view.policy.is_some() && policy_for.is_none());
+    let serving = !watching && !capturing;
     let pad = view.play.then(|| Arc::new(Pad::default()));
     let (drive, mode, keys) = if serving {
         let (mode, policy) = match policy_for {
