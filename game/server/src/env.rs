@@ -403,6 +403,17 @@ impl<G: GymGame> Environment<G> {
         Ok(sorted)
     }
 
+    /// The arenas whose agents are all done (terminated or truncated), ascending: what a driver
+    /// of its own steps (a live view, an evaluation, a benchmark) resets in place of their next
+    /// step, as a client's autoreset does.
+    pub fn finished_arenas(&self) -> Vec<usize> {
+        let io = self.app.world().resource::<AgentIo>();
+        let layout = io.layout();
+        (0..layout.num_arenas())
+            .filter(|&arena| layout.agents_in(arena).all(|agent| !io.is_live(agent)))
+            .collect()
+    }
+
     /// Rewards of the last step or reset.
     pub fn rewards(&self) -> &[f32] {
         &self.app.world().resource::<AgentIo>().rewards
