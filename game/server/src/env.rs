@@ -78,7 +78,11 @@ impl<G: GymGame> Environment<G> {
             spectator: None,
             _game: PhantomData,
         };
-        let mut options = settings.options.clone();
+        // Every declared default, then the start options over them: the game starts exactly as
+        // its `OptionSpec`s say, whatever its resource's `Default` holds, so `/spec`, `--help`
+        // and the running game cannot disagree.
+        let mut options = options::defaults(G::OPTIONS);
+        options.extend(settings.options.clone());
         options.insert("action_repeat".into(), settings.action_repeat.into());
         options.insert(
             "max_episode_steps".into(),
