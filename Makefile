@@ -10,7 +10,8 @@ CARGO ?= cargo
 GAMES := ./game ./game/tag
 INSTALLED := $(VENV)/.bevy_gym-installed
 RLLIB_INSTALLED := $(VENV)/.bevy_gym-rllib-installed
-VIEWER := $(VENV)/bin/bevy-dodge-view
+# The games' windowed views (each game's cargo feature `viewer`, on the bevy_gym_view crate).
+VIEWERS := $(VENV)/bin/bevy-dodge-view $(VENV)/bin/bevy-tag-view
 # apt-get needs root: through sudo unless we are root already (as in containers and CI).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SOURCES := pyproject.toml $(shell find game -path '*/target' -prune -o \( -name '*.rs' -o \
@@ -58,25 +59,29 @@ viewer-deps:
 	$(SUDO) apt-get install -y --no-install-recommends build-essential pkg-config libx11-dev \
 		libxcursor1 libxrandr2 libxi6 libxkbcommon-x11-0 libvulkan1 mesa-vulkan-drivers xvfb xauth
 
-## The 3D viewer, `bevy-dodge-view` (dodge's cargo feature `viewer`), installed beside bevy-dodge.
-## A cold build of the rendering stack takes 10 to 25 minutes on 2 cores. Stripped of its debug
-## line tables (460 MB with them), the binary is 80 MB.
-viewer: $(VIEWER)
+## The games' 3D views, `bevy-dodge-view` and `bevy-tag-view` (each game's cargo feature `viewer`,
+## a scene on the bevy_gym_view crate's window), installed beside the servers. A cold build of the
+## rendering stack takes 10 to 25 minutes on 2 cores; the second view reuses it. Stripped of their
+## debug line tables (460 MB with them), the binaries are about 80 MB each.
+viewer: $(VIEWERS)
 
-$(VIEWER): $(INSTALLED) $(SOURCES)
-	cd game && $(CARGO) install --locked --force --path dodge --features viewer \
-		--bin bevy-dodge-view --root "$(abspath $(VENV))"
+$(VENV)/bin/bevy-%-view: $(INSTALLED) $(SOURCES)
+	cd game && $(CARGO) install --locked --force --path $* --features viewer \
+		--bin bevy-$*-view --root "$(abspath $(VENV))"
 	strip $@
 
 ## The viewer's tests, under a virtual display with Mesa's software Vulkan (lavapipe).
-## (The simulation side of the view, `live`, is headless: `make test` covers it.)
+## (The simulation side of the views, bevy_gym_view without `window`, is headless: `make test`
+## covers it.)
 test-viewer: viewer
 	BEVY_GYM_REQUIRE_VIEWER=1 xvfb-run -a -s "-screen 0 1280x720x24" \
 		$(PYTHON) -m pytest -q -m viewer
 
-## Style gates of the viewer's code (a separate build: the default one never compiles it).
+## Style gates of the views' code (a separate build: the default one never compiles it).
 lint-viewer: viewer
-	cd game && $(CARGO) clippy --locked -p bevy_gym_dodge --features viewer --all-targets -- -D warnings
+	cd game && $(CARGO) clippy --locked -p bevy_gym_view -p bevy_gym_dodge -p bevy_gym_tag \
+		--features bevy_gym_view/window,bevy_gym_dodge/viewer,bevy_gym_tag/viewer \
+		--all-targets -- -D warnings
 
 ## Every test: the games' cargo tests, then the Python tests against the real servers.
 test: install test-rust test-python

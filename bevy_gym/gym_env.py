@@ -18,7 +18,7 @@ class BevyEnv(gym.Env):
     """Gymnasium Env over a server with exactly one agent: `remote` is the server
     (`bevy_gym.make_remote(...)`), `render_mode` "rgb_array" or None."""
 
-    metadata: dict[str, Any] = {"render_modes": ["rgb_array"], "render_fps": 15}
+    metadata: dict[str, Any] = {"render_modes": ["rgb_array", "human"], "render_fps": 15}
 
     def __init__(self, remote: GameServer, *, render_mode: str | None = None) -> None:
         self.render_mode = check_render_mode(render_mode, self.metadata)

@@ -8,12 +8,38 @@ missing: the official checkers (Gymnasium's `check_env`, PettingZoo's `render_te
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from gymnasium import logger
 
 from bevy_gym.launcher import BinaryNotFoundError, find_binary
+from bevy_gym.registration import games
 
-__all__ = ["viewer_binary"]
+__all__ = ["server_binary", "view_of", "viewer_binary"]
+
+
+def view_of(binary: str) -> str:
+    """The windowed server of the game whose headless server is `binary`: the view a registered
+    game names, else the convention `<binary>-view` (beside it, when `binary` is a path)."""
+    path = Path(binary)
+    for game in games():
+        if game.binary == path.name and game.viewer is not None:
+            return str(path.with_name(game.viewer)) if len(path.parts) > 1 else game.viewer
+    return str(path.with_name(f"{path.name}-view"))
+
+
+def server_binary(
+    binary: str | None, render_mode: str | None, *, server_url: str | None = None
+) -> str | None:
+    """The server to launch for `binary`: with render_mode="human" its windowed server when a
+    window can open here (else one warning, and `binary`), otherwise `binary` itself."""
+    if render_mode != "human" or (binary is None and server_url is None):
+        return binary
+    viewer = view_of(binary) if binary is not None else None
+    if server_url is not None:
+        viewer_binary(viewer or "the game's view", server_url=server_url)
+        return binary
+    return viewer_binary(viewer) or binary
 
 
 def viewer_binary(viewer: str | None, *, server_url: str | None = None) -> str | None:
@@ -34,7 +60,8 @@ def viewer_binary(viewer: str | None, *, server_url: str | None = None) -> str |
         )
     else:
         try:
-            return find_binary(viewer)
+            path = Path(viewer)
+            return find_binary(path.name, viewer if len(path.parts) > 1 else None)
         except BinaryNotFoundError as exc:
             why = str(exc)
     logger.warn(f"render_mode='human' opens no window, the game runs headless: {why}")

@@ -10,6 +10,7 @@ from typing import Any
 from gymnasium.vector import AutoresetMode
 
 from bevy_gym.gym_env import BevyEnv
+from bevy_gym.human import server_binary
 from bevy_gym.parallel_env import BevyParallelEnv
 from bevy_gym.settings import GameSettings
 from bevy_gym.transport import DEFAULT_TIMEOUT
@@ -40,6 +41,7 @@ def make(
         from bevy_gym.registration import resolve
 
         return gymnasium.make(resolve(env_id), render_mode=render_mode, **options)
+    binary = server_binary(binary, render_mode, server_url=url)
     settings = GameSettings(
         binary, url, num_agents=1 if binary else None, obs_type=obs_type, options=options
     )
@@ -77,6 +79,7 @@ def make_vec(
             autoreset_mode=autoreset_mode,
             **options,
         )
+    binary = server_binary(binary, render_mode, server_url=url)
     settings = GameSettings(
         binary, url, num_agents=num_envs, arena_mode="separate", obs_type=obs_type, options=options
     )
@@ -120,6 +123,7 @@ def make_parallel(
         )
     if max_cycles is not None:
         options = {**options, "max_episode_steps": max_cycles}
+    binary = server_binary(binary, render_mode, server_url=url)
     settings = GameSettings(
         binary,
         url,

@@ -46,7 +46,7 @@ class BevyParallelEnv(ParallelEnv):
     servers truncate themselves (their `max_episode_steps` option)."""
 
     metadata: dict[str, Any] = {
-        "render_modes": ["rgb_array"],
+        "render_modes": ["rgb_array", "human"],
         "name": "bevy_gym_parallel",
         "is_parallelizable": True,
         "render_fps": 15,

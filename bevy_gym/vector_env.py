@@ -28,7 +28,7 @@ class BevyVectorEnv(VectorEnv):
     (reset arenas yourself with `reset(options={"reset_mask": mask})`)."""
 
     metadata: dict[str, Any] = {
-        "render_modes": ["rgb_array"],
+        "render_modes": ["rgb_array", "human"],
         "render_fps": 15,
         "autoreset_mode": AutoresetMode.NEXT_STEP,
     }

@@ -122,5 +122,7 @@ GAME = Game(
     variants=_variants(),
     max_episode_steps=MAX_CYCLES,
     install="`make install` (or `pip install ./game/tag`)",
+    viewer="bevy-tag-view",
+    viewer_install="`make viewer` (its system packages: `make viewer-deps`)",
 )
 register_game(GAME)

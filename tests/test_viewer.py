@@ -1,8 +1,9 @@
-"""The 3D viewer, `bevy-dodge-view`, driven for real: under a display (`make test-viewer` runs
-these under Xvfb with Mesa's software Vulkan) it renders seeded episodes and saves screenshots,
-and `render_mode="human"` launches it as the server. Without a display or the viewer the `viewer`
-tests skip, except under BEVY_GYM_REQUIRE_VIEWER=1 (CI), where they fail. What happens when
-either is missing (a one-line warning, and the game runs headless) is tested everywhere."""
+"""The games' 3D views, `bevy-dodge-view` and `bevy-tag-view` (one scene each on the bevy_gym_view
+crate), driven for real: under a display (`make test-viewer` runs these under Xvfb with Mesa's
+software Vulkan) they render seeded episodes and save screenshots, and `render_mode="human"`
+launches them as the server. Without a display or the views the `viewer` tests skip, except
+under BEVY_GYM_REQUIRE_VIEWER=1 (CI), where they fail. What happens when either is missing (a
+one-line warning, and the game runs headless) is tested everywhere."""
 
 from __future__ import annotations
 
@@ -28,11 +29,11 @@ SMALL = ("--width", "480", "--height", "270")
 VIEW_TIMEOUT = 240
 
 
-def _viewer() -> str:
-    """The installed viewer under a display, or skip (fail under BEVY_GYM_REQUIRE_VIEWER=1)."""
+def _viewer(name: str = "bevy-dodge-view") -> str:
+    """The installed view `name` under a display, or skip (fail under BEVY_GYM_REQUIRE_VIEWER=1)."""
     why = None
     try:
-        binary = find_binary("bevy-dodge-view")
+        binary = find_binary(name)
     except BinaryNotFoundError as exc:
         why = str(exc)
     if why is None and not os.environ.get("DISPLAY"):
@@ -44,9 +45,9 @@ def _viewer() -> str:
     return binary
 
 
-def _run(*args: str | os.PathLike) -> subprocess.CompletedProcess:
+def _run(*args: str | os.PathLike, view: str = "bevy-dodge-view") -> subprocess.CompletedProcess:
     return subprocess.run(
-        [_viewer(), *map(str, args)], capture_output=True, text=True, timeout=VIEW_TIMEOUT
+        [_viewer(view), *map(str, args)], capture_output=True, text=True, timeout=VIEW_TIMEOUT
     )
 
 
@@ -90,6 +91,78 @@ def test_each_mode_runs_and_bad_input_gets_one_line(tmp_path: Path) -> None:
     assert "missing.safetensors" in bad.stderr.strip().splitlines()[-1]
     wrong = _run("--screenshot", tmp_path / "v.jpg", *SMALL)
     assert wrong.returncode != 0 and ".png" in wrong.stderr
+
+
+@pytest.mark.viewer
+@pytest.mark.server
+def test_an_evaluation_in_the_window_prints_the_headless_binary_s_summary() -> None:
+    flags = ("--policy", str(POLICY), "--episodes", "3", "--seed", "4")
+    done = _run(*flags, "--frames", "30", *SMALL)
+    assert done.returncode == 0, done.stderr
+    headless = subprocess.run(
+        [find_binary("bevy-dodge"), *flags], capture_output=True, text=True, timeout=60
+    )
+    assert headless.returncode == 0, headless.stderr
+    summary = done.stdout.strip().splitlines()[-1]
+    assert json.loads(summary)["episodes"] == 3
+    assert summary == headless.stdout.strip(), "the same episodes, watched or not"
+
+
+@pytest.mark.viewer
+@pytest.mark.server
+def test_tag_s_view_draws_its_arena(tmp_path: Path) -> None:
+    """The README's command: the bare `bevy-tag-view` starts a game (a pursuer and an evader)."""
+    shot = tmp_path / "t.png"
+    done = _run("--screenshot", shot, "--frames", "60", "--seed", "1", *SMALL, view="bevy-tag-view")
+    assert done.returncode == 0, done.stderr
+    image = Image.open(shot)
+    assert image.size == (480, 270)
+    rgb = np.asarray(image.convert("RGB")).astype(int)
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    counts = {
+        # tag's scene: pursuers red cones, evaders blue balls, yellow walls (view.rs, lit).
+        "pursuer": int(((r > 150) & (g < 90) & (b < 90)).sum()),
+        "evader": int(((b > 140) & (r < 110) & (b > g + 40)).sum()),
+        "wall": int(((r > 150) & (g > 130) & (b < 90)).sum()),
+        "distinct": len(np.unique(rgb.reshape(-1, 3), axis=0)),
+    }
+    assert counts["distinct"] > 30, f"a blank or flat image: {counts}"
+    for thing in ("pursuer", "evader", "wall"):
+        assert counts[thing] > 3, f"no {thing} colour in the screenshot: {counts}"
+
+
+@pytest.mark.viewer
+@pytest.mark.server
+def test_tag_s_view_plays_every_mode_and_serves_the_headless_episode() -> None:
+    for mode in (("--play",), ("--demo", "--agents", "4", "--arena-mode", "separate",
+                               "--bot-pursuers", "1", "--bot-evaders", "1")):  # fmt: skip
+        done = _run(*mode, "--frames", "5", *SMALL, view="bevy-tag-view")
+        assert done.returncode == 0, (mode, done.stderr)
+    import bevy_gym
+
+    def trace(render_mode: str | None) -> list:
+        env = bevy_gym.make_parallel("tag", num_agents=3, render_mode=render_mode)
+        try:
+            obs, _ = env.reset(seed=8)
+            for i, agent in enumerate(env.possible_agents):
+                env.action_space(agent).seed(i)
+            out = [obs[a] for a in sorted(obs)]
+            for _ in range(60):
+                actions = {a: env.action_space(a).sample() for a in env.agents}
+                obs, rewards, _, _, _ = env.step(actions)
+                out += [obs[a] for a in sorted(obs)] + [rewards[a] for a in sorted(rewards)]
+                if not env.agents:
+                    break
+            binary = Path(env.unwrapped.remote.process.binary).name
+            assert binary == ("bevy-tag-view" if render_mode else "bevy-tag")
+            return out
+        finally:
+            env.close()
+
+    human, headless = trace("human"), trace(None)
+    assert len(human) == len(headless) > 10
+    for a, b in zip(human, headless, strict=True):
+        np.testing.assert_array_equal(a, b)
 
 
 @pytest.mark.viewer

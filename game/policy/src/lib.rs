@@ -28,4 +28,4 @@ pub use evaluate::{Episode, Summary, evaluate};
 pub use format::{FORMAT, FORMAT_VERSION, Head, Metadata, TestSet};
 pub use mlp::{Activation, Dense, Mlp};
 pub use policy::{Policy, argmax_of};
-pub use run::{PolicyArgs, parse_cli, run};
+pub use run::{PolicyArgs, load_for, parse_cli, run};

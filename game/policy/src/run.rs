@@ -37,9 +37,6 @@ pub struct PolicyArgs {
     pub episodes: Option<u64>,
 }
 
-/// Runs a game binary: without `--policy`, serves `app` exactly as [`ServePlugin`] does; with
-/// it, serves with the policy driving `--policy-agents`, or with `--episodes N` plays N episodes
-/// and prints `{"episodes":N,"mean_return":…,"std_return":…,"mean_length":…,"std_length":…}`.
 /// Parses game `G`'s command line with the in-game policy's flags (`--policy FILE`,
 /// `--policy-agents`, `--episodes`) added to the plugin's (see `bevy_gym_server::parse_cli`).
 pub fn parse_cli<G, I, T>(
@@ -58,6 +55,9 @@ where
     Ok((settings, serve, PolicyArgs::from_arg_matches(&matches)?))
 }
 
+/// Runs a game binary: without `--policy`, serves `app` exactly as [`ServePlugin`] does; with
+/// it, serves with the policy driving `--policy-agents`, or with `--episodes N` plays N episodes
+/// and prints `{"episodes":N,"mean_return":…,"std_return":…,"mean_length":…,"std_length":…}`.
 pub fn run<G: GymGame>(mut app: App, serve_args: ServeArgs, args: PolicyArgs) -> AppExit {
     let Some(path) = args.policy.clone() else {
         app.add_plugins(ServePlugin::<G>::new(serve_args));
@@ -78,8 +78,43 @@ fn run_policy<G: GymGame>(
     args: &PolicyArgs,
     policy: Result<Policy, PolicyError>,
 ) -> Result<(), String> {
-    let mut policy = policy.map_err(|e| e.to_string())?;
+    let policy = policy.map_err(|e| e.to_string())?;
     let mut env = Environment::<G>::new(app).map_err(|e| format!("invalid start settings: {e}"))?;
+    let (mut policy, agents) = check_for(&env, policy, args)?;
+    match args.episodes {
+        Some(episodes) => {
+            let finished = evaluate(&mut env, &mut policy, episodes as usize);
+            writeln!(std::io::stdout(), "{}", Summary::of(&finished).to_json())
+                .map_err(|e| format!("cannot write the summary: {e}"))
+        }
+        None => {
+            env.set_driver(Box::new(PolicyDriver::new(policy, agents)))
+                .map_err(|e| e.to_string())?;
+            serve(env, serve_args).map_err(|e| e.to_string())
+        }
+    }
+}
+
+/// The policy of `--policy` loaded and checked against `env`, with the agents it drives
+/// (`--policy-agents`, sorted; every agent by default); `None` without `--policy`. A note goes to
+/// stderr when this run's options differ from those the policy was trained with. Every binary
+/// that plays a policy (the headless server, a live view) sets it up here.
+pub fn load_for<G: GymGame>(
+    env: &Environment<G>,
+    args: &PolicyArgs,
+) -> Result<Option<(Policy, Vec<usize>)>, String> {
+    let Some(path) = &args.policy else {
+        return Ok(None);
+    };
+    let policy = Policy::load(path).map_err(|e| e.to_string())?;
+    check_for(env, policy, args).map(Some)
+}
+
+fn check_for<G: GymGame>(
+    env: &Environment<G>,
+    policy: Policy,
+    args: &PolicyArgs,
+) -> Result<(Policy, Vec<usize>), String> {
     let n = env.layout().num_agents;
     let mut agents = args
         .policy_agents
@@ -91,28 +126,17 @@ fn run_policy<G: GymGame>(
     policy
         .check(env.spaces(), &agents)
         .map_err(|e| format!("{e}; the policy was trained with {trained}"))?;
-    if let Some(note) = options_note(&policy, &env) {
+    if args.episodes.is_some() && agents.len() != n {
+        return Err(PolicyError::Usage(format!(
+            "--episodes needs the policy to drive every agent; expected no --policy-agents, or all of 0..{}",
+            n - 1
+        ))
+        .to_string());
+    }
+    if let Some(note) = options_note(&policy, env) {
         eprintln!("{}: note: {note}", G::NAME);
     }
-    match args.episodes {
-        Some(episodes) => {
-            if agents.len() != n {
-                return Err(PolicyError::Usage(format!(
-                    "--episodes needs the policy to drive every agent; expected no --policy-agents, or all of 0..{}",
-                    n - 1
-                ))
-                .to_string());
-            }
-            let finished = evaluate(&mut env, &mut policy, episodes as usize);
-            writeln!(std::io::stdout(), "{}", Summary::of(&finished).to_json())
-                .map_err(|e| format!("cannot write the summary: {e}"))
-        }
-        None => {
-            env.set_driver(Box::new(PolicyDriver::new(policy, agents)))
-                .map_err(|e| e.to_string())?;
-            serve(env, serve_args).map_err(|e| e.to_string())
-        }
-    }
+    Ok((policy, agents))
 }
 
 /// The policy's training game and options, for error messages.

@@ -20,7 +20,13 @@ struct GameCli {
 /// Game `G`'s command (`name`, `about`): simulation and serving flags and its options' flags.
 /// Extend it with more flags (`Args::augment_args`) before parsing with [`settings_from`].
 pub fn game_command<G: GymGame>(name: &'static str, about: &'static str) -> Command {
-    options::augment(GameCli::command().name(name).about(about), G::OPTIONS)
+    let command = GameCli::command()
+        .name(name)
+        .about(about)
+        .mut_arg("agents", |arg| {
+            arg.default_value(G::DEFAULT_AGENTS.to_string())
+        });
+    options::augment(command, G::OPTIONS)
 }
 
 /// The simulation settings (with the game options given) and serving flags in `matches`.

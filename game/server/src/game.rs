@@ -29,6 +29,10 @@ pub trait GymGame: Send + Sync + 'static {
     /// Steps before truncation unless the settings say otherwise (0: never).
     const DEFAULT_MAX_EPISODE_STEPS: u32 = 0;
 
+    /// Agents unless `--agents` says otherwise: the fewest with which the game's default options
+    /// make a game (two for a game of two roles), so that the bare binary starts.
+    const DEFAULT_AGENTS: u32 = 1;
+
     /// Simulated seconds per tick (reported in the spec).
     fn tick_seconds(world: &World) -> f32;
 

@@ -28,6 +28,8 @@ impl GymGame for Tag {
     const OPTIONS: &'static [OptionSpec] = crate::config::OPTIONS;
     const DEFAULT_ACTION_REPEAT: u32 = 2;
     const DEFAULT_MAX_EPISODE_STEPS: u32 = 300;
+    // One pursuer and one evader: the bare `bevy-tag` starts a game.
+    const DEFAULT_AGENTS: u32 = 2;
 
     fn tick_seconds(_world: &World) -> f32 {
         TICK_SECONDS

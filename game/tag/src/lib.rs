@@ -13,11 +13,14 @@ pub mod cli;
 pub mod config;
 pub mod game;
 pub mod image;
+pub mod live;
 pub mod movement;
 pub mod observation;
 pub mod roster;
 pub mod spawn;
 pub mod state;
+#[cfg(feature = "viewer")]
+pub mod view;
 
 use bevy::prelude::*;
 use bevy_gym_server::{EnvPlugin, SimSettings, SimTick};

@@ -1,10 +1,13 @@
 //! The 3D scene: ground, play zones, players, projectiles with their shadows, the thrower and
-//! its aim, redrawn from the newest [`Frame`](crate::live::feed::Frame) the window has.
+//! its aim, redrawn from the newest frame the window has ([`DodgeFrame`](crate::live::DodgeFrame)).
 
 use bevy::prelude::*;
 
-use super::layout::{ARENA_SPACING_X, ARENA_SPACING_Z, arena_origin, to_bevy};
-use super::{Shown, ViewConfig};
+use bevy_gym_view::window::layout::{self, ground_size};
+use bevy_gym_view::window::{Shown, ViewConfig};
+
+use super::to_bevy;
+use crate::Dodge;
 use crate::arena::{
     PLAYER_CENTRE_HEIGHT, PLAYER_RADIUS, PROJECTILE_RADIUS, SPAWN_DISTANCE, ZONE_HALF_DEPTH,
     ZONE_HALF_WIDTH,
@@ -77,12 +80,7 @@ pub fn setup(
     config: Res<ViewConfig>,
 ) {
     let arenas = config.layout.num_arenas();
-    let (columns, rows) = super::layout::grid(arenas);
-    // Wide enough to reach the horizon from any angle the camera takes.
-    let size = Vec2::new(
-        columns as f32 * ARENA_SPACING_X + 400.0,
-        rows as f32 * ARENA_SPACING_Z + 400.0,
-    );
+    let size = ground_size::<Dodge>(arenas);
     commands.spawn((
         Mesh3d(meshes.add(Plane3d::default().mesh().size(size.x, size.y))),
         MeshMaterial3d(materials.add(StandardMaterial {
@@ -90,7 +88,7 @@ pub fn setup(
             perceptual_roughness: 1.0,
             ..default()
         })),
-        Transform::from_translation(arena_origin(0, 1) - Vec3::Y * 0.01),
+        Transform::from_translation(layout::arena_origin::<Dodge>(0, 1) - Vec3::Y * 0.01),
     ));
     commands.spawn((
         DirectionalLight {
@@ -122,7 +120,7 @@ pub fn setup(
     let thrower = meshes.add(Cone::new(0.7, 2.4));
     let thrower_material = materials.add(THROWER_COLOUR);
     for arena in 0..arenas {
-        let origin = arena_origin(arena, arenas);
+        let origin = layout::arena_origin::<Dodge>(arena, arenas);
         commands.spawn((
             Mesh3d(zone.clone()),
             MeshMaterial3d(zone_material.clone()),
@@ -161,7 +159,7 @@ pub fn setup(
 
 /// Players stand where the frame says; a player who is out lies grey on the ground.
 pub fn sync_players(
-    shown: Res<Shown>,
+    shown: Res<Shown<Dodge>>,
     config: Res<ViewConfig>,
     looks: Res<Looks>,
     mut bodies: Query<(&Body, &mut Transform, &mut MeshMaterial3d<StandardMaterial>)>,
@@ -173,14 +171,21 @@ pub fn sync_players(
     for (body, mut transform, mut material) in &mut bodies {
         let Some(player) = shown
             .frame
+            .game
             .arenas
             .get(body.arena)
             .and_then(|a| a.players.iter().find(|p| p.agent == body.agent))
         else {
             continue;
         };
-        let at = arena_origin(body.arena, arenas) + to_bevy(player.position);
-        if player.live {
+        let live = shown
+            .frame
+            .arenas
+            .get(body.arena)
+            .and_then(|a| a.agents.iter().find(|s| s.agent == body.agent))
+            .is_some_and(|s| s.live);
+        let at = layout::arena_origin::<Dodge>(body.arena, arenas) + to_bevy(player.position);
+        if live {
             // Pitch leans along the direction of travel (sim Y, Bevy -Z), roll sideways.
             let lean =
                 Quat::from_rotation_x(-player.tilt.x) * Quat::from_rotation_z(-player.tilt.y);
@@ -197,7 +202,7 @@ pub fn sync_players(
 /// Projectiles and their shadows, from per-arena pools of entities (hidden when unused).
 pub fn sync_projectiles(
     mut commands: Commands,
-    shown: Res<Shown>,
+    shown: Res<Shown<Dodge>>,
     config: Res<ViewConfig>,
     looks: Res<Looks>,
     mut pools: ResMut<Pools>,
@@ -207,8 +212,8 @@ pub fn sync_projectiles(
         return;
     }
     let arenas = config.layout.num_arenas();
-    for (arena, frame) in shown.frame.arenas.iter().enumerate().take(arenas) {
-        let origin = arena_origin(arena, arenas);
+    for (arena, frame) in shown.frame.game.arenas.iter().enumerate().take(arenas) {
+        let origin = layout::arena_origin::<Dodge>(arena, arenas);
         for slot in pools.0[arena]..frame.projectiles.len() {
             for shadow in [false, true] {
                 let (mesh, material, turn) = if shadow {
@@ -237,9 +242,10 @@ pub fn sync_projectiles(
         pools.0[arena] = pools.0[arena].max(frame.projectiles.len());
     }
     for (ball, mut transform, mut visibility) in &mut balls {
-        let origin = arena_origin(ball.arena, arenas);
+        let origin = layout::arena_origin::<Dodge>(ball.arena, arenas);
         let Some(&(_, position)) = shown
             .frame
+            .game
             .arenas
             .get(ball.arena)
             .and_then(|a| a.projectiles.get(ball.slot))
@@ -262,7 +268,7 @@ pub fn sync_projectiles(
 
 /// Each thrower stands where it last threw from (the far line before the first throw).
 pub fn sync_throwers(
-    shown: Res<Shown>,
+    shown: Res<Shown<Dodge>>,
     config: Res<ViewConfig>,
     mut throwers: Query<(&Thrower, &mut Transform)>,
 ) {
@@ -273,26 +279,27 @@ pub fn sync_throwers(
     for (thrower, mut transform) in &mut throwers {
         let throw = shown
             .frame
+            .game
             .arenas
             .get(thrower.arena)
             .and_then(|a| a.last_throw);
         let from = throw.map_or(Vec3::new(0.0, SPAWN_DISTANCE, FAR_LINE_HEIGHT), |t| t.from);
-        transform.translation =
-            arena_origin(thrower.arena, arenas) + to_bevy(Vec3::new(from.x, from.y, 1.2));
+        transform.translation = layout::arena_origin::<Dodge>(thrower.arena, arenas)
+            + to_bevy(Vec3::new(from.x, from.y, 1.2));
     }
 }
 
 /// Lines: each zone's edge, and each thrower's latest aim (from its hand to the target point).
-pub fn draw_lines(mut gizmos: Gizmos, shown: Res<Shown>, config: Res<ViewConfig>) {
+pub fn draw_lines(mut gizmos: Gizmos, shown: Res<Shown<Dodge>>, config: Res<ViewConfig>) {
     let arenas = config.layout.num_arenas();
     for arena in 0..arenas {
-        let origin = arena_origin(arena, arenas) + Vec3::Y * 0.03;
+        let origin = layout::arena_origin::<Dodge>(arena, arenas) + Vec3::Y * 0.03;
         gizmos.rect(
             Isometry3d::new(origin, Quat::from_rotation_x(-std::f32::consts::FRAC_PI_2)),
             Vec2::new(2.0 * ZONE_HALF_WIDTH, 2.0 * ZONE_HALF_DEPTH),
             ZONE_EDGE,
         );
-        if let Some(point) = shown.frame.arenas.get(arena).and_then(|a| a.warning) {
+        if let Some(point) = shown.frame.game.arenas.get(arena).and_then(|a| a.warning) {
             // Rules version 1's warning: where the next throw will start.
             let ground = origin + to_bevy(Vec3::new(point.x, point.y, 0.0));
             gizmos.circle(
@@ -302,7 +309,13 @@ pub fn draw_lines(mut gizmos: Gizmos, shown: Res<Shown>, config: Res<ViewConfig>
             );
             gizmos.line(ground, origin + to_bevy(point), WARNING_COLOUR);
         }
-        if let Some(throw) = shown.frame.arenas.get(arena).and_then(|a| a.last_throw) {
+        if let Some(throw) = shown
+            .frame
+            .game
+            .arenas
+            .get(arena)
+            .and_then(|a| a.last_throw)
+        {
             let target = origin + to_bevy(Vec3::new(throw.at.x, throw.at.y, 0.0));
             // A short pointer from the hand, not the whole line: that would hide the ball in flight.
             let hand = origin + to_bevy(throw.from);

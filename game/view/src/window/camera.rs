@@ -1,40 +1,45 @@
 //! The camera: frames every arena (or one, chosen with Tab) and orbits and zooms with the mouse
 //! (left drag, wheel) or the keyboard (arrows when no one plays, PageUp/PageDown).
 
+use std::marker::PhantomData;
+
 use bevy::core_pipeline::tonemapping::Tonemapping;
 use bevy::input::mouse::{AccumulatedMouseMotion, AccumulatedMouseScroll};
 use bevy::prelude::*;
 
-use super::ViewConfig;
 use super::layout::{arena_centre, framing_distance};
+use super::{Scene, ViewConfig};
 
 /// Where the camera looks from: around `focus`, at `distance`, turned by `yaw` and `pitch`.
-#[derive(Resource, Debug)]
-pub struct Orbit {
+#[derive(Resource)]
+pub struct Orbit<G: Scene> {
     pub focus: Vec3,
     pub yaw: f32,
     pub pitch: f32,
     pub distance: f32,
     /// The arena framed alone, or `None` for all of them.
     pub arena: Option<usize>,
+    _game: PhantomData<G>,
 }
 
-impl Orbit {
-    /// Frames `arena` (or every arena) from the default angle: above and behind the play zone.
+impl<G: Scene> Orbit<G> {
+    /// Frames `arena` (or every arena) from the scene's default angle.
     pub fn framing(arena: Option<usize>, num_arenas: usize) -> Self {
         let (focus, distance) = match arena {
-            Some(a) => (arena_centre(a, num_arenas), framing_distance(1)),
+            Some(a) => (arena_centre::<G>(a, num_arenas), framing_distance::<G>(1)),
             None => (
-                (arena_centre(0, num_arenas) + arena_centre(num_arenas - 1, num_arenas)) / 2.0,
-                framing_distance(num_arenas),
+                (arena_centre::<G>(0, num_arenas) + arena_centre::<G>(num_arenas - 1, num_arenas))
+                    / 2.0,
+                framing_distance::<G>(num_arenas),
             ),
         };
         Self {
             focus,
             yaw: 0.0,
-            pitch: -0.95,
+            pitch: G::CAMERA_PITCH,
             distance,
             arena,
+            _game: PhantomData,
         }
     }
 
@@ -45,16 +50,16 @@ impl Orbit {
     }
 }
 
-pub fn spawn_camera(mut commands: Commands, config: Res<ViewConfig>) {
-    let orbit = Orbit::framing(None, config.layout.num_arenas());
+pub fn spawn_camera<G: Scene>(mut commands: Commands, config: Res<ViewConfig>) {
+    let orbit = Orbit::<G>::framing(None, config.layout.num_arenas());
     // No tonemapping: colours stay as set (and no lookup tables need to be compiled in).
     commands.spawn((Camera3d::default(), Tonemapping::None, orbit.transform()));
     commands.insert_resource(orbit);
 }
 
 /// Mouse and keys move the orbit; Tab cycles the framed arena.
-pub fn steer(
-    mut orbit: ResMut<Orbit>,
+pub fn steer<G: Scene>(
+    mut orbit: ResMut<Orbit<G>>,
     config: Res<ViewConfig>,
     keys: Res<ButtonInput<KeyCode>>,
     buttons: Res<ButtonInput<MouseButton>>,
@@ -89,7 +94,10 @@ pub fn steer(
     orbit.pitch = orbit.pitch.clamp(-1.5, -0.05);
 }
 
-pub fn place_camera(orbit: Res<Orbit>, mut camera: Single<&mut Transform, With<Camera3d>>) {
+pub fn place_camera<G: Scene>(
+    orbit: Res<Orbit<G>>,
+    mut camera: Single<&mut Transform, With<Camera3d>>,
+) {
     if orbit.is_changed() {
         **camera = orbit.transform();
     }

@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use bevy::prelude::*;
 use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
 
+use super::ViewConfig;
+
 /// Frames drawn after the last capture was asked for, before giving up on it.
 const CAPTURE_PATIENCE: u32 = 300;
 
@@ -46,6 +48,7 @@ pub struct Saved {
 
 pub fn count_frames(
     mut commands: Commands,
+    config: Res<ViewConfig>,
     mut capture: ResMut<Capture>,
     mut saved: ResMut<Saved>,
     mut exit: MessageWriter<AppExit>,
@@ -54,7 +57,7 @@ pub fn count_frames(
     capture.pending -= saved.count.min(capture.pending);
     saved.count = 0;
     if let Some(why) = saved.failure.take() {
-        eprintln!("bevy-dodge-view: {why}");
+        eprintln!("{}: {why}", config.name);
         exit.write(AppExit::error());
         return;
     }
@@ -63,8 +66,8 @@ pub fn count_frames(
             exit.write(AppExit::Success);
         } else if capture.drawn - capture.asked_at > CAPTURE_PATIENCE {
             eprintln!(
-                "bevy-dodge-view: {} screenshots were not captured within {CAPTURE_PATIENCE} frames",
-                capture.pending
+                "{}: {} screenshots were not captured within {CAPTURE_PATIENCE} frames",
+                config.name, capture.pending
             );
             exit.write(AppExit::error());
         }

@@ -1,11 +1,11 @@
-//! The keyboard: the human player's action (`--play`, through `live::drivers::action_of`), R to
-//! reset, Esc to quit.
+//! The keyboard: the held keys for the human player (`--play`; the game's key map turns them
+//! into an action on the simulation thread), R to reset, Esc to quit.
 
 use bevy::prelude::*;
 
 use super::ViewConfig;
-use crate::live::drivers::{Held, action_of};
-use crate::live::sim::Request;
+use crate::keys::Held;
+use crate::sim::Request;
 
 pub fn keyboard(
     keys: Res<ButtonInput<KeyCode>>,
@@ -23,14 +23,13 @@ pub fn keyboard(
     }
     if let Some(pad) = &config.play {
         let any = |a: KeyCode, b: KeyCode| keys.pressed(a) || keys.pressed(b);
-        let held = Held {
+        pad.set(Held {
             up: any(KeyCode::ArrowUp, KeyCode::KeyW),
             down: any(KeyCode::ArrowDown, KeyCode::KeyS),
             left: any(KeyCode::ArrowLeft, KeyCode::KeyA),
             right: any(KeyCode::ArrowRight, KeyCode::KeyD),
-            sprint: any(KeyCode::ShiftLeft, KeyCode::ShiftRight),
-            jump: keys.pressed(KeyCode::Space),
-        };
-        pad.set(Some(action_of(held, &config.controls)));
+            shift: any(KeyCode::ShiftLeft, KeyCode::ShiftRight),
+            space: keys.pressed(KeyCode::Space),
+        });
     }
 }

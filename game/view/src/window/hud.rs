@@ -1,13 +1,12 @@
-//! The heads-up text: game, level, mode and step; per arena its episode, step and each agent's
-//! return (or that it is out); the keys.
+//! The heads-up text: game, what drives it and the step; per arena its episode, step, the
+//! scene's own words and each agent's id and return (or that it is out); the keys.
 
 use std::fmt::Write;
 
 use bevy::prelude::*;
 
 use super::camera::Orbit;
-use super::{Shown, ViewConfig};
-use crate::arena::TICK_SECONDS;
+use super::{Scene, Shown, ViewConfig};
 
 /// Arenas listed in full; the rest are counted.
 const LISTED_ARENAS: usize = 6;
@@ -34,20 +33,24 @@ pub fn spawn_hud(mut commands: Commands, windows: Query<&Window>) {
     ));
 }
 
-pub fn update_hud(
-    shown: Res<Shown>,
+pub fn update_hud<G: Scene>(
+    shown: Res<Shown<G>>,
     config: Res<ViewConfig>,
-    orbit: Res<Orbit>,
+    orbit: Res<Orbit<G>>,
     mut hud: Single<&mut Text, With<Hud>>,
 ) {
     if !shown.is_changed() && !orbit.is_changed() {
         return;
     }
     let frame = &shown.frame;
-    let mut text = format!(
-        "dodge | level {} | {} | step {}\n",
-        frame.level, config.mode, frame.step
-    );
+    let status = G::status(&frame.game);
+    let mut text = G::NAME.to_string();
+    for part in [status.as_str(), config.describe.as_str()] {
+        if !part.is_empty() {
+            let _ = write!(text, " | {part}");
+        }
+    }
+    let _ = writeln!(text, " | step {}", frame.step);
     let chosen: Vec<usize> = match orbit.arena {
         Some(a) => vec![a],
         None => (0..frame.arenas.len()).take(LISTED_ARENAS).collect(),
@@ -58,14 +61,16 @@ pub fn update_hud(
         };
         let _ = write!(
             text,
-            "arena {a} | episode {} | step {} | next throw {:.1} s |",
-            arena.episode,
-            arena.episode_steps,
-            arena.next_throw_ticks as f32 * TICK_SECONDS
+            "arena {a} | episode {} | step {} |",
+            arena.episode, arena.episode_steps
         );
-        for p in &arena.players {
-            let state = if p.live { "" } else { " out" };
-            let _ = write!(text, " agent_{} {:+.1}{state}", p.agent, p.episode_return);
+        let words = G::arena_status(&frame.game, a);
+        if !words.is_empty() {
+            let _ = write!(text, " {words} |");
+        }
+        for agent in &arena.agents {
+            let state = if agent.live { "" } else { " out" };
+            let _ = write!(text, " {} {:+.1}{state}", agent.id, agent.episode_return);
         }
         text.push('\n');
     }

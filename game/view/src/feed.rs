@@ -2,58 +2,51 @@
 //! [`Frame`] only when the window has asked for one since the last, so it never waits for
 //! drawing and pays for at most one copy per drawn frame, whatever its step rate.
 
+use std::marker::PhantomData;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
-use bevy::prelude::*;
+use bevy::prelude::World;
 use bevy_gym_server::{AgentIo, Moment, Spectator};
 
-use crate::arena::{Arenas, Throw};
-use crate::config::DodgeConfig;
-use crate::index::{self, ArenaIndex};
-use crate::players::{Player, Tilt};
-use crate::projectiles::warning;
+use crate::LiveGame;
 
-/// A player as the window draws it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct PlayerFrame {
+/// An agent as every view shows it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AgentStats {
     pub agent: usize,
-    pub position: Vec3,
+    /// Its public id (`GymGame::agent_id`: `agent_0`, `dodger_0`, …).
+    pub id: String,
+    /// Neither terminated nor truncated.
     pub live: bool,
     /// Its return so far this episode.
     pub episode_return: f32,
-    /// Its cosmetic lean (pitch, roll) in radians (rules version 1's tilt actions).
-    pub tilt: Vec2,
 }
 
-/// One arena as the window draws it.
+/// An arena as every view shows it.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct ArenaFrame {
-    pub players: Vec<PlayerFrame>,
-    /// Projectile ids and positions, in id order.
-    pub projectiles: Vec<(u64, Vec3)>,
-    pub last_throw: Option<Throw>,
-    /// Rules version 1: the announced start point of the next throw, while the warning shows.
-    pub warning: Option<Vec3>,
+pub struct ArenaStats {
+    /// Its agents, in agent order.
+    pub agents: Vec<AgentStats>,
     /// Episodes begun in this arena since the view started (the current one included).
     pub episode: u64,
+    /// Steps of the current episode.
     pub episode_steps: u32,
-    pub next_throw_ticks: u32,
 }
 
-/// Everything the window draws, in simulation coordinates (Z up).
+/// One moment as the window draws it: what every game has, and the game's own part.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Frame {
+pub struct Frame<F> {
     /// Steps taken since the view started.
     pub step: u64,
-    pub level: u8,
-    pub arenas: Vec<ArenaFrame>,
+    pub arenas: Vec<ArenaStats>,
+    /// The game's part ([`LiveGame::capture`]).
+    pub game: F,
 }
 
-#[derive(Default)]
-struct Slot {
-    frame: Frame,
+struct Slot<F> {
+    frame: F,
     /// Bumped by every publication, so the window copies a frame once.
     version: u64,
     /// Set when the simulation has stopped: `Some(None)` cleanly, `Some(Some(why))` on error.
@@ -61,18 +54,23 @@ struct Slot {
 }
 
 /// Shared by the simulation thread (which publishes) and the window (which asks and reads).
-#[derive(Default)]
-pub struct Feed {
+pub struct Feed<F> {
     wanted: AtomicBool,
-    slot: Mutex<Slot>,
+    slot: Mutex<Slot<F>>,
     published: Condvar,
 }
 
-impl Feed {
+impl<F: Clone + Default> Feed<F> {
+    /// A feed that wants the first moment published (the start).
     pub fn new() -> Arc<Self> {
         Arc::new(Self {
             wanted: AtomicBool::new(true),
-            ..Self::default()
+            slot: Mutex::new(Slot {
+                frame: F::default(),
+                version: 0,
+                ended: None,
+            }),
+            published: Condvar::new(),
         })
     }
 
@@ -81,14 +79,19 @@ impl Feed {
         self.wanted.store(true, Ordering::Release);
     }
 
+    /// Whether a frame is wanted; clears the request (the simulation then publishes one).
+    fn take_request(&self) -> bool {
+        self.wanted.swap(false, Ordering::AcqRel)
+    }
+
     /// The newest frame if it is newer than `seen` (a version), with its version.
-    pub fn newer_than(&self, seen: u64) -> Option<(Frame, u64)> {
+    pub fn newer_than(&self, seen: u64) -> Option<(F, u64)> {
         let slot = self.slot.lock().unwrap_or_else(|e| e.into_inner());
         (slot.version > seen).then(|| (slot.frame.clone(), slot.version))
     }
 
     /// Waits (at most `timeout`) for a frame newer than `seen`.
-    pub fn wait_newer_than(&self, seen: u64, timeout: Duration) -> Option<(Frame, u64)> {
+    pub fn wait_newer_than(&self, seen: u64, timeout: Duration) -> Option<(F, u64)> {
         let slot = self.slot.lock().unwrap_or_else(|e| e.into_inner());
         let (slot, _) = self
             .published
@@ -113,7 +116,7 @@ impl Feed {
             .clone()
     }
 
-    fn publish(&self, fill: impl FnOnce(&mut Frame)) {
+    fn publish(&self, fill: impl FnOnce(&mut F)) {
         let mut slot = self.slot.lock().unwrap_or_else(|e| e.into_inner());
         fill(&mut slot.frame);
         slot.version += 1;
@@ -122,25 +125,27 @@ impl Feed {
 }
 
 /// The [`Spectator`] that keeps the returns and episode counts and fills the feed.
-pub struct Publisher {
-    feed: Arc<Feed>,
+pub struct Publisher<G: LiveGame> {
+    feed: Arc<Feed<Frame<G::Frame>>>,
     returns: Vec<f32>,
     episodes: Vec<u64>,
     step: u64,
+    _game: PhantomData<G>,
 }
 
-impl Publisher {
-    pub fn new(feed: Arc<Feed>) -> Self {
+impl<G: LiveGame> Publisher<G> {
+    pub fn new(feed: Arc<Feed<Frame<G::Frame>>>) -> Self {
         Self {
             feed,
             returns: Vec::new(),
             episodes: Vec::new(),
             step: 0,
+            _game: PhantomData,
         }
     }
 }
 
-impl Spectator for Publisher {
+impl<G: LiveGame> Spectator for Publisher<G> {
     fn watch(&mut self, world: &mut World, moment: Moment<'_>) {
         let io = world.resource::<AgentIo>();
         let layout = io.layout();
@@ -162,43 +167,29 @@ impl Spectator for Publisher {
                 self.returns[agent] = 0.0;
             }
         }
-        if !self.feed.wanted.swap(false, Ordering::AcqRel) {
+        if !self.feed.take_request() {
             return;
         }
-        index::refresh(world);
-        let mut tilts = vec![Vec2::ZERO; self.returns.len()];
-        for (player, tilt) in world.query::<(&Player, &Tilt)>().iter(world) {
-            tilts[player.agent] = Vec2::new(tilt.pitch, tilt.roll);
-        }
-        let (index, arenas) = (world.resource::<ArenaIndex>(), world.resource::<Arenas>());
-        let io = world.resource::<AgentIo>();
-        let config = world.resource::<DodgeConfig>();
-        let level = config.level;
+        let arenas: Vec<ArenaStats> = (0..layout.num_arenas())
+            .map(|arena| ArenaStats {
+                agents: layout
+                    .agents_in(arena)
+                    .map(|agent| AgentStats {
+                        agent,
+                        id: G::agent_id(world, agent),
+                        live: io.is_live(agent),
+                        episode_return: self.returns[agent],
+                    })
+                    .collect(),
+                episode: self.episodes[arena],
+                episode_steps: io.episode_steps(arena),
+            })
+            .collect();
+        let step = self.step;
         self.feed.publish(|frame| {
-            frame.step = self.step;
-            frame.level = level;
-            frame
-                .arenas
-                .resize_with(arenas.0.len(), ArenaFrame::default);
-            for (a, (out, state)) in frame.arenas.iter_mut().zip(&arenas.0).enumerate() {
-                out.players.clear();
-                out.players
-                    .extend(index.players[a].iter().map(|p| PlayerFrame {
-                        agent: p.agent,
-                        position: p.position,
-                        live: p.live,
-                        episode_return: self.returns[p.agent],
-                        tilt: tilts[p.agent],
-                    }));
-                out.projectiles.clear();
-                out.projectiles
-                    .extend(index.projectiles[a].iter().map(|q| (q.id, q.position)));
-                out.last_throw = state.last_throw;
-                out.warning = warning(state, config).map(|(point, _)| point);
-                out.episode = self.episodes[a];
-                out.episode_steps = io.episode_steps(a);
-                out.next_throw_ticks = state.spawn_countdown;
-            }
+            frame.step = step;
+            frame.arenas = arenas;
+            G::capture(world, &mut frame.game);
         });
     }
 }
