@@ -19,10 +19,12 @@ pub mod roster;
 pub mod spawn;
 pub mod state;
 
+// ANCHOR: lib_uses
 use bevy::prelude::*;
 use bevy_gym_server::{EnvPlugin, SimSettings, SimTick};
 
 pub use game::Tag;
+// ANCHOR_END: lib_uses
 
 // ANCHOR: plugin
 /// The gameplay: the game's resources, a body per agent, and one tick as a chain of systems.
