@@ -18,7 +18,7 @@ SOURCES := pyproject.toml $(shell find game -path '*/target' -prune -o \( -name 
 	-name Cargo.toml -o -name Cargo.lock -o -name pyproject.toml \) -print 2>/dev/null)
 
 .PHONY: install train test test-rust test-python test-fast bench lint headless format rllib \
-	train-rllib test-rllib viewer viewer-deps test-viewer lint-viewer
+	train-rllib test-rllib viewer viewer-deps test-viewer lint-viewer template
 
 ## Create $(VENV) if missing, then install bevy_gym (editable, with training and dev extras) and
 ## build every game server (bevy-dodge, bevy-tag) into it.
@@ -100,6 +100,26 @@ test-python: install
 test-fast: install
 	$(PYTHON) -m pytest -q -m "not server and not slow"
 
+## The game template, examples/my_game, tested as a user uses it: copied out of the repository
+## (to TEMPLATE_COPY), its plugin dependency pointed at this clone's game/server, built and tested
+## with its own Cargo.lock, `pip install`ed into $(VENV), then PettingZoo's and Gymnasium's checkers
+## (tests/test_template.py, the guide's Python, tests/test_games.py's suites) and both training
+## scripts on it. The game stays installed, so later test runs cover it too.
+TEMPLATE_COPY ?= /tmp/bevy_gym-my_game
+template: install
+	rm -rf "$(TEMPLATE_COPY)"
+	mkdir -p "$(dir $(TEMPLATE_COPY))"
+	cp -r examples/my_game "$(TEMPLATE_COPY)"
+	rm -rf "$(TEMPLATE_COPY)/target"
+	sed -i 's|^bevy_gym_server = .*|bevy_gym_server = { path = "$(abspath game/server)" }|' \
+		"$(TEMPLATE_COPY)/Cargo.toml"
+	cd "$(TEMPLATE_COPY)" && $(CARGO) test --locked --release
+	$(PYTHON) -m pip install --quiet "$(TEMPLATE_COPY)"
+	BEVY_GYM_REQUIRE_TEMPLATE=1 $(PYTHON) -m pytest -q tests/test_template.py tests/test_guide.py
+	$(PYTHON) -m pytest -q tests/test_games.py -k my_game
+	$(PYTHON) algos/sac_continuous.py --env my_game --total-timesteps 3000 --learning-starts 1000
+	$(PYTHON) algos/dqn.py --env my_game --total-timesteps 3000 --learning-starts 1000
+
 ## Benchmarks (figures, not pass/fail; a few minutes): one markdown table of every row of
 ## docs/performance.md, figures in benchmarks/results.json.
 bench: install
@@ -111,6 +131,7 @@ lint: install headless
 	$(PYTHON) -m ruff format --check .
 	cd game && $(CARGO) fmt --all --check
 	cd game && $(CARGO) clippy --all-targets -- -D warnings
+	$(CARGO) fmt --manifest-path examples/my_game/Cargo.toml --check
 
 ## Fails if the default build pulls in a renderer, windowing or audio/input stack.
 headless:
@@ -121,3 +142,4 @@ headless:
 format: install
 	$(PYTHON) -m ruff format .
 	cd game && $(CARGO) fmt --all
+	$(CARGO) fmt --manifest-path examples/my_game/Cargo.toml

@@ -2,12 +2,14 @@
 //! that the arena's pursuer agents receive as a shared bounty; pursuers finish when nobody is
 //! left to catch; every live agent pays or earns for the time that passes.
 
+// ANCHOR: catching_uses
 use bevy::prelude::*;
 use bevy_gym_server::AgentIo;
 
 use crate::arena::{Body, BodyId, Caught, Motion, Role};
 use crate::config::TagConfig;
 use crate::roster::{BodyView, Roster};
+// ANCHOR_END: catching_uses
 
 /// Reward of an evader agent on the tick it is caught (once: it is then terminated).
 pub const CAUGHT_PENALTY: f32 = -10.0;

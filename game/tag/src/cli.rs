@@ -1,10 +1,12 @@
 //! The command line of `bevy-tag`: the plugin's simulation and serving flags, one flag per game
 //! option (from [`OPTIONS`](crate::config::OPTIONS)), and the in-game policy's flags.
 
+// ANCHOR: cli_uses
 use bevy_gym_policy::PolicyArgs;
 use bevy_gym_server::{ServeArgs, SimSettings};
 
 use crate::Tag;
+// ANCHOR_END: cli_uses
 
 // ANCHOR: cli
 /// The binary's name and what `--help` says about it.
@@ -22,6 +24,7 @@ where
 }
 // ANCHOR_END: cli
 
+// ANCHOR: policy_cli
 /// The binary's command line: [`parse_from`]'s flags and the in-game policy's (`--policy FILE`,
 /// `--policy-agents`, `--episodes`).
 pub fn parse_with_policy<I, T>(args: I) -> Result<(SimSettings, ServeArgs, PolicyArgs), clap::Error>
@@ -31,3 +34,4 @@ where
 {
     bevy_gym_policy::parse_cli::<Tag, _, _>(NAME, ABOUT, args)
 }
+// ANCHOR_END: policy_cli

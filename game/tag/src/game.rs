@@ -1,6 +1,7 @@
 //! Tag as a `GymGame`: what the server plugin asks of the game (spaces per role, options,
 //! resets, observations, images and state), each answered from the game's own modules.
 
+// ANCHOR: game_uses
 use bevy::prelude::*;
 use bevy_gym_server::raster::Canvas;
 use bevy_gym_server::{AgentIo, AgentSpaces, EnvError, GymGame, ImageSpec, OptionSpec, Space};
@@ -14,6 +15,7 @@ use crate::observation::{
 };
 use crate::roster::{self, Roster};
 use crate::{image, spawn, state};
+// ANCHOR_END: game_uses
 
 /// The tag game (a marker type; the state lives in the world).
 pub struct Tag;

@@ -1,11 +1,13 @@
 //! Movement: agents' velocities from their actions (pursuers discrete, evaders continuous), and
 //! every body's step inside the walls.
 
+// ANCHOR: movement_uses
 use bevy::prelude::*;
 use bevy_gym_server::{Action, AgentIo};
 
 use crate::arena::{Body, BodyId, Caught, Motion, Role, TICK_SECONDS, clamp_to_arena};
 use crate::config::TagConfig;
+// ANCHOR_END: movement_uses
 
 /// Pursuers' discrete action names, by index (bevy_rl's names).
 pub const ACTION_NAMES: [&str; 5] = ["IDLE", "UP", "DOWN", "LEFT", "RIGHT"];

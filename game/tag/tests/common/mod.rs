@@ -7,8 +7,10 @@
 use std::ops::{Deref, DerefMut};
 use std::process::Child;
 
+// ANCHOR: common_uses
 use bevy_gym_server::{Action, Environment};
 use bevy_gym_tag::Tag;
+// ANCHOR_END: common_uses
 use serde_json::Value;
 
 // ANCHOR: in_process
