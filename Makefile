@@ -18,7 +18,7 @@ SOURCES := pyproject.toml $(shell find game -path '*/target' -prune -o \( -name 
 	-name Cargo.toml -o -name Cargo.lock -o -name pyproject.toml \) -print 2>/dev/null)
 
 .PHONY: install train test test-rust test-python test-fast bench lint headless format rllib \
-	train-rllib test-rllib viewer viewer-deps test-viewer lint-viewer template
+	train-rllib test-rllib viewer viewer-deps test-viewer lint-viewer template template-view
 
 ## Create $(VENV) if missing, then install bevy_gym (editable, with training and dev extras) and
 ## build every game server (bevy-dodge, bevy-tag) into it.
@@ -73,7 +73,7 @@ $(VENV)/bin/bevy-%-view: $(INSTALLED) $(SOURCES)
 ## The viewer's tests, under a virtual display with Mesa's software Vulkan (lavapipe).
 ## (The simulation side of the views, bevy_gym_view without `window`, is headless: `make test`
 ## covers it.)
-test-viewer: viewer
+test-viewer: viewer template-view
 	BEVY_GYM_REQUIRE_VIEWER=1 xvfb-run -a -s "-screen 0 1280x720x24" \
 		$(PYTHON) -m pytest -q -m viewer
 
@@ -106,19 +106,32 @@ test-fast: install
 ## (tests/test_template.py, the guide's Python, tests/test_games.py's suites) and both training
 ## scripts on it. The game stays installed, so later test runs cover it too.
 TEMPLATE_COPY ?= /tmp/bevy_gym-my_game
-template: install
+# Its builds share the workspace's target dir (unless CARGO_TARGET_DIR says another), as a user's
+# repository has its own: the dependencies they share are built once.
+TEMPLATE_CARGO = cd "$(TEMPLATE_COPY)" && CARGO_TARGET_DIR="$${CARGO_TARGET_DIR:-$(abspath game/target)}" $(CARGO)
+define copy_template
 	rm -rf "$(TEMPLATE_COPY)"
 	mkdir -p "$(dir $(TEMPLATE_COPY))"
 	cp -r examples/my_game "$(TEMPLATE_COPY)"
 	rm -rf "$(TEMPLATE_COPY)/target"
-	sed -i 's|^bevy_gym_server = .*|bevy_gym_server = { path = "$(abspath game/server)" }|' \
-		"$(TEMPLATE_COPY)/Cargo.toml"
-	cd "$(TEMPLATE_COPY)" && $(CARGO) test --locked --release
+	sed -i 's|path = "../../game/|path = "$(abspath game)/|' "$(TEMPLATE_COPY)/Cargo.toml"
+endef
+template: install
+	$(copy_template)
+	$(TEMPLATE_CARGO) test --locked --release
 	$(PYTHON) -m pip install --quiet "$(TEMPLATE_COPY)"
 	BEVY_GYM_REQUIRE_TEMPLATE=1 $(PYTHON) -m pytest -q tests/test_template.py tests/test_guide.py
 	$(PYTHON) -m pytest -q tests/test_games.py -k my_game
 	$(PYTHON) algos/sac_continuous.py --env my_game --total-timesteps 3000 --learning-starts 1000
 	$(PYTHON) algos/dqn.py --env my_game --total-timesteps 3000 --learning-starts 1000
+
+## The template's window, `my-game-view` (its cargo feature `viewer`, a scene on bevy_gym_view),
+## built from a fresh copy as `make template` builds the game, and installed beside `my-game`.
+template-view: viewer
+	$(copy_template)
+	$(TEMPLATE_CARGO) install --locked --force --path . --features viewer --bin my-game-view \
+		--root "$(abspath $(VENV))"
+	strip $(VENV)/bin/my-game-view
 
 ## Benchmarks (figures, not pass/fail; a few minutes): one markdown table of every row of
 ## docs/performance.md, figures in benchmarks/results.json.

@@ -133,6 +133,21 @@ def test_tag_s_view_draws_its_arena(tmp_path: Path) -> None:
 
 @pytest.mark.viewer
 @pytest.mark.server
+def test_the_template_s_smallest_scene_draws_its_arenas(tmp_path: Path) -> None:
+    """examples/my_game's view (`make template-view`): its agents' blue balls and green targets."""
+    shot = tmp_path / "m.png"
+    flags = ("--agents", "2", "--arena-mode", "separate", "--seed", "1")
+    done = _run("--screenshot", shot, "--frames", "30", *flags, *SMALL, view="my-game-view")
+    assert done.returncode == 0, done.stderr
+    rgb = np.asarray(Image.open(shot).convert("RGB")).astype(int)
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    agents = int(((b > 140) & (r < 110) & (b > g + 40)).sum())
+    targets = int(((g > 140) & (r < 100) & (b < 120)).sum())
+    assert agents > 3 and targets > 3, f"agents {agents}, targets {targets}"
+
+
+@pytest.mark.viewer
+@pytest.mark.server
 def test_tag_s_view_plays_every_mode_and_serves_the_headless_episode() -> None:
     for mode in (("--play",), ("--demo", "--agents", "4", "--arena-mode", "separate",
                                "--bot-pursuers", "1", "--bot-evaders", "1")):  # fmt: skip

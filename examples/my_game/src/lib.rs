@@ -8,6 +8,8 @@ pub mod agents;
 pub mod config;
 pub mod game;
 pub mod rules;
+#[cfg(feature = "viewer")]
+pub mod view;
 
 use bevy::prelude::*;
 use bevy_gym_server::{EnvPlugin, SimSettings, SimTick};

@@ -58,6 +58,8 @@ GAME = Game(
     variants=_variants(),
     max_episode_steps=MAX_CYCLES,
     install="`pip install .` in the my_game folder",
+    viewer="my-game-view",  # render_mode="human" launches it
+    viewer_install="`cargo install --path . --features viewer --bin my-game-view` in my_game",
 )
 bevy_gym.register_game(GAME)
 # ANCHOR_END: register
