@@ -19,12 +19,12 @@ from bevy_gym.registration import (
     Game,
     GymVariant,
     games,
-    option_schema,
     register_envs,
     register_game,
     resolve,
 )
 from bevy_gym.remote import make_remote
+from bevy_gym.schema import option_schema
 from bevy_gym.settings import GameSettings
 from bevy_gym.shared_arena import SharedArenaVectorEnv
 from bevy_gym.transport import (

@@ -16,6 +16,7 @@ import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
+import gymnasium
 import pytest
 
 import bevy_gym
@@ -107,15 +108,38 @@ def test_close_leaves_no_child_behind(dodge_binary):
     assert wait_dead(list(set(children_named("bevy-dodge")) - before)) == []
 
 
-def test_missing_binary_names_the_build_command(monkeypatch, tmp_path):
+def test_missing_binary_says_where_it_looked_and_how_to_install(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.setattr("sysconfig.get_path", lambda name: str(tmp_path))
-    with pytest.raises(BinaryNotFoundError, match=r"make install.*pip install \./game"):
+    with pytest.raises(BinaryNotFoundError, match=r"make install.*pip install \./game") as info:
         find_binary("bevy-dodge")
+    assert info.value.binary == "bevy-dodge"
+    assert info.value.searched == (str(tmp_path / "bevy-dodge"), "$PATH")
+    assert str(tmp_path / "bevy-dodge") in str(info.value) and "$PATH" in str(info.value)
+    # Every way to a registered game quotes its install command.
     with pytest.raises(BinaryNotFoundError, match="make install"):
         dodge_v0.parallel_env()
-    with pytest.raises(BinaryNotFoundError, match="does not exist"):
+    with pytest.raises(BinaryNotFoundError, match="make install"):
+        gymnasium.make("bevy_gym/Dodge-v0")
+    with pytest.raises(BinaryNotFoundError, match=r"pip install \./game/tag"):
+        gymnasium.make("bevy_gym/TagEvader-v0")
+    with pytest.raises(BinaryNotFoundError, match="Install the package that provides it") as info:
+        bevy_gym.make(binary="my-game")  # a game no one registered: no command to quote
+    assert info.value.install is None
+    with pytest.raises(BinaryNotFoundError, match="does not exist") as info:
         find_binary("bevy-dodge", tmp_path / "nope")
+    assert info.value.searched == ()
+
+
+def test_human_mode_without_the_viewer_quotes_its_install_command(
+    monkeypatch, tmp_path, dodge_binary
+):
+    (tmp_path / "bevy-dodge").symlink_to(dodge_binary)  # the server, but no bevy-dodge-view
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setenv("DISPLAY", ":0")
+    monkeypatch.setattr("sysconfig.get_path", lambda name: str(tmp_path))
+    with pytest.warns(UserWarning, match=r"'bevy-dodge-view' not found.*`make viewer`"):
+        dodge_v0.parallel_env(render_mode="human").close()
 
 
 def test_binary_is_found_in_the_interpreter_scripts_dir_first(monkeypatch, tmp_path, dodge_binary):
