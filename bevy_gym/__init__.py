@@ -13,7 +13,7 @@ from bevy_gym.launcher import BinaryNotFoundError, ServerProcess, ServerStartErr
 from bevy_gym.legacy import LEGACY_PORT, LegacyGame, LegacyServer
 from bevy_gym.link import Launch, ServerLink
 from bevy_gym.make import make, make_parallel, make_vec
-from bevy_gym.parallel_env import BevyParallelEnv
+from bevy_gym.parallel_env import BevyParallelEnv, aec_env
 from bevy_gym.protocol import PROTOCOL_VERSION, Spec, StepResult
 from bevy_gym.registration import (
     Game,
@@ -65,6 +65,7 @@ __all__ = [
     "SharedArenaVectorEnv",
     "Spec",
     "StepResult",
+    "aec_env",
     "find_binary",
     "games",
     "make",

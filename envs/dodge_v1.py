@@ -53,6 +53,7 @@ gymnasium.make("bevy_gym/DodgeContinuous-v1")   # [vx, vy, sprint, jump]
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from pettingzoo import AECEnv
@@ -67,20 +68,26 @@ __all__ = ["GAME", "env", "parallel_env", "raw_env"]
 RULES = {"rules_version": 1}
 
 
-def parallel_env(**kwargs: Any) -> DodgeParallelEnv:
+def parallel_env(*args: Any, **kwargs: Any) -> DodgeParallelEnv:
     """The dodge v1 ParallelEnv (keyword arguments: see `bevy_gym.envs.dodge_v0`)."""
-    return parallel.parallel_env(**kwargs, **RULES)
+    return parallel.parallel_env(*args, **kwargs, **RULES)
 
 
-def raw_env(**kwargs: Any) -> AECEnv:
+def raw_env(*args: Any, **kwargs: Any) -> AECEnv:
     """The dodge v1 AEC env, converted from the ParallelEnv."""
-    return parallel.raw_env(**kwargs, **RULES)
+    return parallel.raw_env(*args, **kwargs, **RULES)
 
 
-def env(**kwargs: Any) -> AECEnv:
+def env(*args: Any, **kwargs: Any) -> AECEnv:
     """The dodge v1 AEC env with PettingZoo's out-of-bounds action check (discrete) or clip."""
-    return parallel.env(**kwargs, **RULES)
+    return parallel.env(*args, **kwargs, **RULES)
 
+
+_SIGNATURE: inspect.Signature = DodgeParallelEnv.__signature__  # type: ignore[attr-defined]
+for _function in (parallel_env, raw_env, env):  # help(): dodge's arguments but the fixed rules
+    _function.__signature__ = _SIGNATURE.replace(  # type: ignore[attr-defined]
+        parameters=[p for name, p in _SIGNATURE.parameters.items() if name not in RULES]
+    )
 
 GAME = dodge_game(1)
 register_game(GAME)

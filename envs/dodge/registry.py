@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from itertools import product
 
-from bevy_gym.envs.dodge.config import BINARY, VIEWER
+from bevy_gym.envs.dodge.config import BINARY, INSTALL, VIEWER, VIEWER_INSTALL
 from bevy_gym.registration import Game, GymVariant
 
 __all__ = ["dodge_game"]
@@ -47,7 +47,7 @@ def dodge_game(version: int) -> Game:
         aec_entry_point=f"{module}:env",
         variants=_variants(version),
         max_episode_steps=1000,
-        install="`make install` (or `pip install ./game`)",
+        install=INSTALL,
         viewer=VIEWER,
-        viewer_install="`make viewer` (its system packages: `make viewer-deps`)",
+        viewer_install=VIEWER_INSTALL,
     )
