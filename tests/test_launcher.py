@@ -5,6 +5,7 @@ that say what to do (missing binary, early exit)."""
 from __future__ import annotations
 
 import gc
+import importlib
 import json
 import os
 import signal
@@ -171,11 +172,49 @@ def test_a_server_that_dies_is_reported_with_its_status(dodge_binary):
     env.close()
 
 
-def test_import_registers_everything():
-    assert bevy_gym.resolve("dodge") == "bevy_gym/Dodge-v0"
-    assert bevy_gym.resolve("dodge", "pettingzoo") == "bevy_gym/dodge-v0"
+def test_import_registers_every_game():
+    """`import bevy_gym` alone (a fresh interpreter) registers every game module of `envs/`:
+    its short name, each Gymnasium id and its PettingZoo id, all resolvable."""
+    # Every top-level module of envs/ is a game (its classes live in subpackages).
+    modules = sorted(p.stem for p in (REPO / "envs").glob("*.py") if p.stem != "__init__")
+    assert {"dodge_v0", "dodge_v1", "tag_v0"} <= set(modules)
+    expected = {}
+    for name in modules:
+        game = importlib.import_module(f"bevy_gym.envs.{name}").GAME
+        expected[game.name] = {
+            "gym": sorted(v.id for v in game.variants),
+            "pettingzoo": game.pettingzoo_id,
+            "first": game.variants[0].id,
+        }
+    script = textwrap.dedent(
+        """
+        import json, gymnasium, bevy_gym
+        from pettingzoo.env_registry import registration as pz
+        print(json.dumps({
+            game.name: {
+                "gym": sorted(v.id for v in game.variants if v.id in gymnasium.registry),
+                "pettingzoo": game.pettingzoo_id
+                if game.pettingzoo_id in pz.parallel_registry
+                and game.pettingzoo_id in pz.aec_registry else None,
+                "first": bevy_gym.resolve(game.name),
+                "resolved": bevy_gym.resolve(game.name, "pettingzoo"),
+            }
+            for game in bevy_gym.games()
+        }))
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO, check=True
+    )
+    registered = json.loads(out.stdout)
+    assert set(registered) == set(expected), "a game module is not registered by import"
+    for name, want in expected.items():
+        got = registered[name]
+        assert got["gym"] == want["gym"], f"{name}: Gymnasium ids missing"
+        assert got["pettingzoo"] == got["resolved"] == want["pettingzoo"], name
+        assert got["first"] == want["first"], name
     assert bevy_gym.resolve("bevy_gym/Dodge-v0", "pettingzoo") == "bevy_gym/dodge-v0"
-    with pytest.raises(ValueError, match="known short names: dodge"):
+    with pytest.raises(ValueError, match="known short names: dodge, dodge_v1, tag"):
         bevy_gym.resolve("pong")
 
 
