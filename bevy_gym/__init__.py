@@ -13,18 +13,18 @@ from bevy_gym.launcher import BinaryNotFoundError, ServerProcess, ServerStartErr
 from bevy_gym.legacy import LEGACY_PORT, LegacyGame, LegacyServer
 from bevy_gym.link import Launch, ServerLink
 from bevy_gym.make import make, make_parallel, make_vec
-from bevy_gym.parallel_env import BevyParallelEnv
+from bevy_gym.parallel_env import BevyParallelEnv, aec_env
 from bevy_gym.protocol import PROTOCOL_VERSION, Spec, StepResult
 from bevy_gym.registration import (
     Game,
     GymVariant,
     games,
-    option_schema,
     register_envs,
     register_game,
     resolve,
 )
 from bevy_gym.remote import make_remote
+from bevy_gym.schema import option_schema
 from bevy_gym.settings import GameSettings
 from bevy_gym.shared_arena import SharedArenaVectorEnv
 from bevy_gym.transport import (
@@ -65,6 +65,7 @@ __all__ = [
     "SharedArenaVectorEnv",
     "Spec",
     "StepResult",
+    "aec_env",
     "find_binary",
     "games",
     "make",

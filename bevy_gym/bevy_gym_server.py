@@ -138,7 +138,7 @@ class BevyGymServer(GameServer):
 
     def _restart(self, exc: ServerDiedError) -> StepResult:
         """Replace a dead server: a fresh one, reset; the interrupted step ends truncated."""
-        self.close()
+        self.link.disconnect()
         logger.warn(f"restarting the game server after a crash: {exc}")
         fresh = self.reset()
         self.last_restart = str(exc)
@@ -158,14 +158,14 @@ class BevyGymServer(GameServer):
 
         The seed rule (docs/python.md): the first full reset without a seed draws a fresh 63-bit
         seed, so unseeded copies differ; later unseeded resets continue the server's streams."""
-        client = self.connect()
+        options = self._runtime_options(options)  # bad options fail before anything starts
         if seed is not None and not 0 <= int(seed) < 2**64:
             raise ValueError(f"seed must be a non-negative 64-bit integer, got {seed}")
+        client = self.connect()
         if arenas is None:
             if seed is None and not self._reset_before:
                 seed = secrets.randbits(SEED_BITS)
             self._reset_before = True
-        options = self._runtime_options(options)
         merged = {**self.options, **options} if arenas is None else None
         res = client.reset_binary(
             obs=self.obs_type,

@@ -10,13 +10,14 @@ from typing import Any
 
 import numpy as np
 from gymnasium import logger, spaces
+from gymnasium.error import ResetNeeded
 
 from bevy_gym.client import Client
 from bevy_gym.launcher import ServerProcess
 from bevy_gym.link import ServerLink
 from bevy_gym.protocol import Spec, StepResult
 
-__all__ = ["OBS_TYPES", "GameServer", "check_remote"]
+__all__ = ["OBS_TYPES", "GameServer", "check_options", "check_remote", "check_started"]
 
 OBS_TYPES = ("vector", "pixels")
 
@@ -53,8 +54,14 @@ class GameServer(ABC):
         return self.link.process
 
     def close(self) -> None:
-        """Close the connection and stop the server if bevy_gym launched it (idempotent)."""
+        """Close the connection and stop the server if bevy_gym launched it, for good
+        (idempotent): later uses raise ClosedEnvironmentError and launch nothing."""
         self.link.close()
+
+    @property
+    def closed(self) -> bool:
+        """Whether `close()` was called."""
+        return self.link.closed
 
     # -- shapes ------------------------------------------------------------------------------
 
@@ -125,7 +132,7 @@ class GameServer(ABC):
     def _runtime_options(self, options: Mapping[str, Any] | None) -> dict[str, Any]:
         # Only the game's runtime options (the keys of its /spec `options`) go to the server;
         # reset() may carry other keys for wrappers (PettingZoo's API test sends {"options": 1}).
-        options = dict(options or {})
+        options = check_options(options)
         unknown = sorted(set(options) - self._option_keys)
         if unknown:
             logger.warn(f"reset options {unknown} are not runtime options of the game; ignored")
@@ -138,6 +145,30 @@ class GameServer(ABC):
         height, width = rgba.shape[0], rgba.shape[1] // n
         rgb = rgba[:, : width * n, :3].reshape(height, n, width, 3)
         return np.ascontiguousarray(rgb.transpose(1, 0, 2, 3))
+
+
+def check_options(options: Any) -> dict[str, Any]:
+    """Reset options as a dict (None: none); TypeError, in one line, if they are not a mapping."""
+    if options is None:
+        return {}
+    if not isinstance(options, Mapping):
+        raise TypeError(
+            f"reset options must be a mapping of option names to values (e.g. "
+            f"{{'level': 2}}), got {type(options).__name__} {options!r}"
+        )
+    return dict(options)
+
+
+def check_started(env: Any, remote: GameServer, started: bool) -> None:
+    """Before an environment's step: ClosedEnvironmentError after `close()`, and ResetNeeded
+    before its first `reset()` (as Gymnasium's OrderEnforcing wrapper raises), so a step that
+    cannot be right sends nothing and launches nothing."""
+    remote.link.check_open()
+    if not started:
+        raise ResetNeeded(
+            f"{type(env).__name__}.step() before reset(): call reset() first (Gymnasium's and "
+            "PettingZoo's order; the game has not started)"
+        )
 
 
 def check_remote(remote: Any) -> GameServer:

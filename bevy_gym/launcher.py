@@ -27,6 +27,7 @@ __all__ = [
     "find_binary",
     "option_flags",
     "print_spec",
+    "register_install_hint",
 ]
 
 DEFAULT_START_TIMEOUT = 60.0  # seconds; a cold start of a Bevy app is well under this
@@ -35,22 +36,58 @@ STDERR_TAIL = 2000  # characters of the server's stderr quoted in errors
 
 
 class BinaryNotFoundError(FileNotFoundError):
-    """The server binary is not installed where we look."""
+    """A server binary is not installed where we look. `binary` is the name (or path) asked for,
+    `searched` the places looked in, in order (`$PATH` for the search path), and `install` how to
+    install it, where a game's registration said so (`register_install_hint`)."""
+
+    def __init__(
+        self, binary: str, searched: Sequence[str] = (), install: str | None = None
+    ) -> None:
+        self.binary = binary
+        self.searched = tuple(searched)
+        self.install = install
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        if not self.searched:  # an explicit path
+            return f"server binary {self.binary!r} does not exist or is not executable"
+        how = (
+            f"Build and install it with {self.install}"
+            if self.install
+            else "Install the package that provides it"
+        )
+        return (
+            f"server binary {self.binary!r} not found (looked in {', '.join(self.searched)}). "
+            f"{how}, or pass its path explicitly (binary=...)."
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickles (e.g. across Ray) with its attributes
+        return type(self), (self.binary, self.searched, self.install)
 
 
 class ServerStartError(RuntimeError):
     """The server process exited or stayed silent before announcing its URL."""
 
 
+# How each known binary is installed, quoted when it is missing. Filled by whoever knows the game
+# (`register_game` adds every registered game's server and viewer): the launcher asks no one.
+_INSTALL_HINTS: dict[str, str] = {}
+
+
+def register_install_hint(binary: str, how: str) -> None:
+    """Say how `binary` (a name, as `find_binary` is given it) is installed: `find_binary`'s
+    BinaryNotFoundError then quotes `how` (e.g. "`make install` (or `pip install ./game`)")."""
+    _INSTALL_HINTS[binary] = how
+
+
 def find_binary(name: str, explicit: str | os.PathLike | None = None) -> str:
-    """Locate a server binary: `explicit`, then the active interpreter's scripts dir, then PATH."""
+    """Locate a server binary: `explicit`, then the active interpreter's scripts dir, then PATH.
+    BinaryNotFoundError says where it looked and, for a known binary, how to install it."""
     if explicit is not None:
         path = Path(explicit)
         if path.is_file() and os.access(path, os.X_OK):
             return str(path)
-        raise BinaryNotFoundError(
-            f"server binary {str(path)!r} does not exist or is not executable"
-        )
+        raise BinaryNotFoundError(str(path))
     looked = []
     scripts = sysconfig.get_path("scripts")
     if scripts:
@@ -62,13 +99,7 @@ def find_binary(name: str, explicit: str | os.PathLike | None = None) -> str:
     if found:
         return found
     looked.append("$PATH")
-    from bevy_gym.registration import install_hint  # the registry says how each game installs
-
-    hint = install_hint(name)
-    raise BinaryNotFoundError(
-        f"server binary {name!r} not found (looked in {', '.join(looked)}). "
-        f"Build and install it with {hint}, or pass its path explicitly."
-    )
+    raise BinaryNotFoundError(name, looked, _INSTALL_HINTS.get(name))
 
 
 def print_spec(
@@ -80,7 +111,7 @@ def print_spec(
     try:
         mtime = os.stat(binary).st_mtime_ns
     except OSError as exc:
-        raise BinaryNotFoundError(f"server binary {binary!r} cannot be read: {exc}") from None
+        raise BinaryNotFoundError(binary) from exc
     return json.loads(_print_spec_text(binary, mtime, tuple(args), timeout))
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from gymnasium.error import ClosedEnvironmentError
+
 from bevy_gym.client import Client
 from bevy_gym.launcher import DEFAULT_START_TIMEOUT, ServerProcess, find_binary
 from bevy_gym.transport import DEFAULT_TIMEOUT, Transport
@@ -29,7 +31,8 @@ class ServerLink:
 
     `timeout` (seconds) bounds every request; `token` is sent with every request (servers run
     with --token). Pickle-safe: a copy keeps the settings but drops the process and socket, so it
-    launches its own server (or reconnects to `server_url`) on first use."""
+    launches its own server (or reconnects to `server_url`) on first use. After `close()` it
+    connects no more: every use raises ClosedEnvironmentError, and nothing is launched."""
 
     def __init__(
         self,
@@ -49,6 +52,7 @@ class ServerLink:
         self.binary = find_binary(launch.name, launch.binary) if launch else None
         self._process: ServerProcess | None = None
         self._client: Client | None = None
+        self._closed = False
 
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
@@ -66,11 +70,26 @@ class ServerLink:
         """The server process we launched, if any (None until first use and after close)."""
         return self._process
 
+    @property
+    def closed(self) -> bool:
+        """Whether `close()` was called: the link launches and connects no more."""
+        return self._closed
+
+    def check_open(self) -> None:
+        """ClosedEnvironmentError if `close()` was called."""
+        if self._closed:
+            raise ClosedEnvironmentError(
+                "this environment is closed: close() stopped its server, so it cannot reset, "
+                "step or render again (nothing is relaunched); make a new environment"
+            )
+
     def connect(self, on_open: Callable[[Client], None] | None = None) -> Client:
         """The open client; on first call, launch or connect, then run `on_open(client)` (e.g.
-        a spec check). If anything fails, the connection and any launched server are closed."""
+        a spec check). If anything fails, the connection and any launched server are closed.
+        After `close()`, ClosedEnvironmentError: a closed environment never launches a server."""
         if self._client is not None:
             return self._client
+        self.check_open()
         if self.launch is not None:
             assert self.binary is not None
             self._process = ServerProcess(
@@ -91,13 +110,20 @@ class ServerLink:
                 on_open(client)
         except BaseException:
             client.close()
-            self.close()
+            self.disconnect()
             raise
         self._client = client
         return client
 
     def close(self) -> None:
-        """Close the connection and stop the server if we launched it (idempotent)."""
+        """Close the connection and stop the server if we launched it, for good (idempotent):
+        later uses raise ClosedEnvironmentError."""
+        self._closed = True
+        self.disconnect()
+
+    def disconnect(self) -> None:
+        """Close the connection and stop the server if we launched it; the next use connects
+        (or launches) again. What a restart after a crash does; `close()` ends the link."""
         if self._client is not None:
             self._client.close()
             self._client = None

@@ -5,6 +5,8 @@ the game (agents, spaces, options) is read from its spec."""
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from gymnasium.vector import AutoresetMode
@@ -16,7 +18,32 @@ from bevy_gym.settings import GameSettings
 from bevy_gym.transport import DEFAULT_TIMEOUT
 from bevy_gym.vector_env import BevyVectorEnv
 
-__all__ = ["gym_entry_point", "make", "make_parallel", "make_vec", "vector_entry_point"]
+__all__ = [
+    "gym_entry_point",
+    "make",
+    "make_parallel",
+    "make_vec",
+    "registered_entry_point",
+    "vector_entry_point",
+]
+
+# Settings that ask for several agents: `make` is single-agent and says where they belong.
+MULTI_AGENT_SETTINGS = ("num_agents", "agents", "num_envs", "arena_mode", "agents_per_arena")
+
+
+def single_agent(options: Mapping[str, Any]) -> dict[str, Any]:
+    """`options` for `make` (one agent, one arena): a count of 1 is dropped (it is what `make`
+    builds anyway); a setting of several agents raises ValueError saying where it belongs."""
+    asked = {k: options[k] for k in MULTI_AGENT_SETTINGS if k in options}
+    several = {k: v for k, v in asked.items() if k == "arena_mode" or v != 1}
+    if several:
+        given = ", ".join(f"{k}={v!r}" for k, v in several.items())
+        raise ValueError(
+            f"bevy_gym.make is single-agent (one agent, one arena), got {given}: use "
+            "make_parallel(..., num_agents=N) for N agents in one PettingZoo env, or "
+            "make_vec(..., num_envs=N) for N one-agent arenas of one server"
+        )
+    return {k: v for k, v in options.items() if k not in asked}
 
 
 def make(
@@ -34,7 +61,9 @@ def make(
     """A Gymnasium Env: `make("bevy_gym/Dodge-v0")` (a registered id, through `gymnasium.make`),
     `make(binary="path/to/my-game", level=2)` (launches a one-agent server) or
     `make(url="http://127.0.0.1:PORT")` (a running one-agent server). `options` are the game's
-    (and the server's, e.g. `max_episode_steps`) options by their `/spec` names."""
+    (and the server's, e.g. `max_episode_steps`) options by their `/spec` names. Settings of
+    several agents (`num_agents=2`, ...) raise ValueError naming `make_parallel` and `make_vec`."""
+    options = single_agent(options)
     if env_id is not None:
         import gymnasium
 
@@ -138,15 +167,28 @@ def make_parallel(
     return env
 
 
-def gym_entry_point(**kwargs: Any) -> BevyEnv:
-    """`gymnasium.make`'s entry point for a registered game: gymnasium.make consumes
-    `max_episode_steps` for its TimeLimit wrapper, so the server's own limit is switched off and
-    any limit the user asks for, longer or shorter, is honoured."""
-    kwargs.setdefault("max_episode_steps", 0)
-    return make(**kwargs)
+def registered_entry_point(
+    factory: Callable[..., Any], metadata: Mapping[str, Any] | None = None
+) -> Callable[..., Any]:
+    """`gymnasium.make`'s entry point for a registered game built by `factory` (a game's env
+    class, or `make`): gymnasium.make consumes `max_episode_steps` for its TimeLimit wrapper, so
+    the server's own limit is switched off and any limit the user asks for, longer or shorter,
+    is honoured. It shows `factory`'s arguments (help()) and metadata (read by gymnasium)."""
+
+    def entry_point(*args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("max_episode_steps", 0)
+        return factory(*args, **kwargs)
+
+    entry_point.__doc__ = (
+        f"`{factory.__qualname__}` as gymnasium.make's entry point: the registered TimeLimit "
+        "replaces the server's own limit (max_episode_steps=0 unless given)."
+    )
+    entry_point.__signature__ = inspect.signature(factory)  # type: ignore[attr-defined]
+    entry_point.metadata = dict(metadata or factory.metadata)  # type: ignore[attr-defined]
+    return entry_point
 
 
-gym_entry_point.metadata = BevyEnv.metadata  # type: ignore[attr-defined]  # read by gymnasium
+gym_entry_point = registered_entry_point(make, BevyEnv.metadata)
 
 
 def vector_entry_point(**kwargs: Any) -> BevyVectorEnv:

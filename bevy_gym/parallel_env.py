@@ -1,5 +1,6 @@
 """A PettingZoo ParallelEnv for any bevy_rl-compatible server: maps the server's per-agent arrays
-to PettingZoo's dicts, removes done agents from `agents`, and offers render() and state()."""
+to PettingZoo's dicts, removes done agents from `agents`, and offers render() and state(); and
+`aec_env`, the AEC version with the action-bounds guard its spaces call for."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ from typing import Any
 
 import numpy as np
 from gymnasium import logger, spaces
-from pettingzoo import ParallelEnv
+from pettingzoo import AECEnv, ParallelEnv
+from pettingzoo.utils import parallel_to_aec, wrappers
 
-from bevy_gym.game_server import GameServer, check_remote
+from bevy_gym.game_server import GameServer, check_remote, check_started
 
-__all__ = ["BevyParallelEnv", "check_render_mode"]
+__all__ = ["BevyParallelEnv", "aec_env", "check_render_mode"]
 
 
 def check_render_mode(render_mode: str | None, metadata: Mapping[str, Any]) -> str | None:
@@ -43,7 +45,13 @@ class BevyParallelEnv(ParallelEnv):
     `remote` is the server (`bevy_gym.make_remote(...)`; for an original bevy_rl game,
     `make_remote(url, legacy=LegacyGame(...))`). `max_cycles`, if given, truncates every agent
     after that many steps, counted here: for servers that do not truncate (bevy_rl); bevy_gym
-    servers truncate themselves (their `max_episode_steps` option)."""
+    servers truncate themselves (their `max_episode_steps` option).
+
+    `step(actions)` takes one action for each agent in `agents` (None: its no-op), and raises
+    ValueError naming any live agent left out and any key that is no agent of the game. An
+    agent leaves `agents` when it terminates or truncates (PettingZoo's convention); actions
+    still sent for it are ignored, with a warning the first time. step() before reset() raises
+    ResetNeeded, any use after close() ClosedEnvironmentError (nothing is relaunched)."""
 
     metadata: dict[str, Any] = {
         "render_modes": ["rgb_array", "human"],
@@ -74,6 +82,9 @@ class BevyParallelEnv(ParallelEnv):
         self.max_cycles = max_cycles
         self._cycles = 0
         self._noop: list[Any] | None = None  # the no-op batch, filled in per step
+        self._started = False  # reset() has been called
+        self._live: set[str] = set()  # `agents` as a set, for the per-step key check
+        self._warned_done = False
 
     # Spaces are built once: PettingZoo requires the same object on every call.
     def observation_space(self, agent: str) -> spaces.Space:
@@ -95,6 +106,8 @@ class BevyParallelEnv(ParallelEnv):
         """Reset every agent; `seed` reseeds the server, `options` are runtime options."""
         res = self._remote.reset(seed=seed, options=options)
         self.agents = list(self.possible_agents)
+        self._live = set(self.agents)
+        self._started = True
         self._cycles = 0
         assert res.observations is not None
         observations = {a: res.observations[i] for i, a in enumerate(self.possible_agents)}
@@ -102,7 +115,11 @@ class BevyParallelEnv(ParallelEnv):
 
     def step(self, actions: Mapping[str, Any]) -> tuple[dict, dict, dict, dict, dict]:
         """Step the live agents; the others send the remote's no-op (index 0, zeros or null)."""
+        if not self._started:
+            check_started(self, self._remote, self._started)
         live = self.agents
+        if not isinstance(actions, Mapping) or actions.keys() != self._live:
+            self._check_agents(actions)
         if self._noop is None:
             # A list, not the no-op array: assigning into an int array would silently truncate
             # 2.5 to 2 before the remote gets to check the actions; copied per step, not rebuilt.
@@ -142,6 +159,7 @@ class BevyParallelEnv(ParallelEnv):
             self.agents = [
                 a for a, t, u in zip(live, terminations, truncations, strict=False) if not (t or u)
             ]
+            self._live = set(self.agents)
         return (
             observations,
             dict(zip(live, rewards, strict=False)),
@@ -149,6 +167,31 @@ class BevyParallelEnv(ParallelEnv):
             dict(zip(live, truncations, strict=False)),
             infos,
         )
+
+    def _check_agents(self, actions: Any) -> None:
+        """The slow path of step's key check: what is wrong with the keys of `actions`."""
+        if not isinstance(actions, Mapping):
+            raise TypeError(
+                f"step() takes a dict of one action per agent in env.agents, got "
+                f"{type(actions).__name__}"
+            )
+        missing = [a for a in self.agents if a not in actions]
+        unknown = [k for k in actions if k not in self._index]
+        if missing or unknown:
+            wrong = [f"unknown agents {unknown}"] if unknown else []
+            wrong += [f"no action for live agents {missing}"] if missing else []
+            raise ValueError(
+                f"step() actions: {' and '.join(wrong)}; expected one action for each agent "
+                f"in env.agents {self.agents}"
+            )
+        done = [k for k in actions if k not in self._live]
+        if done and not self._warned_done:
+            self._warned_done = True
+            logger.warn(
+                f"step() got actions for agents that are done {done}: ignored. An agent leaves "
+                "env.agents when it terminates or truncates; step only env.agents (PettingZoo's "
+                "convention; warned once)"
+            )
 
     def state(self) -> np.ndarray:
         """Every agent's vector observation, concatenated in agent order (see `state_space`)."""
@@ -166,3 +209,17 @@ class BevyParallelEnv(ParallelEnv):
     def close(self) -> None:
         """Stop the server if this environment launched it (safe to call twice)."""
         self._remote.close()
+
+
+def aec_env(par: ParallelEnv) -> AECEnv:
+    """`par` as an AEC env (PettingZoo's `parallel_to_aec`), with the out-of-bounds action guard
+    its action spaces call for: `AssertOutOfBoundsWrapper` when every agent acts in a Discrete
+    space, `ClipOutOfBoundsWrapper` when every one acts in a Box, none for a mix (no one
+    wrapper of PettingZoo's fits both)."""
+    aec = parallel_to_aec(par)
+    kinds = {type(par.action_space(agent)) for agent in par.possible_agents}
+    if kinds == {spaces.Discrete}:
+        return wrappers.AssertOutOfBoundsWrapper(aec)
+    if kinds == {spaces.Box}:
+        return wrappers.ClipOutOfBoundsWrapper(aec)
+    return aec

@@ -1,7 +1,7 @@
 """The registry of games, as data: each env module (`bevy_gym.envs.<game>_v<k>`, or a third
 party's module named by a `bevy_gym.envs` entry point) describes its game with a `Game` and
 calls `register_game`, which registers it with Gymnasium (one id per variant) and PettingZoo.
-Nothing here names a game; `resolve` maps short names (`--env dodge`) to ids."""
+Nothing here names a game or runs one; `resolve` maps short names (`--env dodge`) to ids."""
 
 from __future__ import annotations
 
@@ -15,12 +15,13 @@ from typing import Any
 
 import gymnasium
 
+from bevy_gym.launcher import register_install_hint
+
 __all__ = [
     "Game",
     "GymVariant",
+    "game_of",
     "games",
-    "install_hint",
-    "option_schema",
     "register_envs",
     "register_game",
     "resolve",
@@ -73,8 +74,12 @@ _GAMES: dict[str, Game] = {}
 
 
 def register_game(game: Game) -> None:
-    """Register `game` with Gymnasium and (pettingzoo >= 1.27) PettingZoo; idempotent."""
+    """Register `game` with Gymnasium and (pettingzoo >= 1.27) PettingZoo, and say how its
+    binaries install (quoted when one is missing); idempotent."""
     _GAMES[game.name] = game
+    register_install_hint(game.binary, game.install)
+    if game.viewer is not None:
+        register_install_hint(game.viewer, game.viewer_install)
     for variant in game.variants:
         if variant.id not in gymnasium.registry:
             gymnasium.register(
@@ -110,16 +115,6 @@ def register_envs() -> None:
         entry.load()
 
 
-def install_hint(binary: str) -> str:
-    """How to install the registered game whose server is `binary` (a generic phrase if none)."""
-    for game in _GAMES.values():
-        if game.binary == binary:
-            return game.install
-        if game.viewer == binary:
-            return game.viewer_install
-    return "the game's install command"
-
-
 def games() -> list[Game]:
     """Every registered game, by name."""
     return [_GAMES[name] for name in sorted(_GAMES)]
@@ -136,18 +131,6 @@ def game_of(name: str) -> Game:
             return game
     known = ", ".join(sorted(_GAMES))
     raise ValueError(f"unknown game {name!r}; known short names: {known}")
-
-
-def option_schema(name: str) -> dict[str, Any]:
-    """The options a registered game declares (JSON Schema by name), from its binary's spec
-    with the settings of the variant `name` resolves to (a game's bare defaults may not start)."""
-    from bevy_gym.launcher import find_binary, option_flags, print_spec
-
-    game = game_of(name)
-    variant = next(v for v in game.variants if v.id == resolve(name))
-    options = {k: v for k, v in variant.kwargs.items() if k != "obs_type"}
-    spec = print_spec(find_binary(game.binary), option_flags(options))
-    return dict(spec.get("option_schema", {}))
 
 
 def resolve(name: str, api: str = "gymnasium", action: str | None = None) -> str:

@@ -38,6 +38,9 @@ class SharedArenaVectorEnv(gym.vector.VectorEnv):
             raise ValueError("parameter sharing needs every agent to have the same spaces")
         self.observation_space = batch_space(self.single_observation_space, self.num_envs)
         self.action_space = batch_space(self.single_action_space, self.num_envs)
+        # No slot is live before reset(): a step then reaches `par` with no action, which
+        # raises ResetNeeded (or ClosedEnvironmentError) as it should.
+        self._live = np.zeros(self.num_envs, bool)
 
     def reset(
         self, *, seed: int | None = None, options: dict | None = None

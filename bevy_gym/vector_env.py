@@ -1,6 +1,7 @@
 """A Gymnasium VectorEnv backed by ONE server in separate-arena mode: sub-environment i is arena i,
 all stepped in one binary request. Autoreset follows Gymnasium 1.x: next-step by default, done
-in the same round trip through the binary step's `reset=` list; same-step and disabled also work."""
+in the same round trip through the binary step's `reset=` list; same-step and disabled also work.
+step() before reset() raises ResetNeeded, any use after close() ClosedEnvironmentError."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from gymnasium.utils import seeding
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
-from bevy_gym.game_server import GameServer, check_remote
+from bevy_gym.game_server import GameServer, check_options, check_remote, check_started
 from bevy_gym.parallel_env import check_render_mode
 
 __all__ = ["BevyVectorEnv"]
@@ -25,7 +26,8 @@ class BevyVectorEnv(VectorEnv):
     The server must run in `separate` arena mode with one agent per arena (agent i = arena i).
     `autoreset_mode`: NEXT_STEP (default; no extra round trip), SAME_STEP (one extra reset
     request on steps where an arena finished; `final_obs`/`final_info` in infos) or DISABLED
-    (reset arenas yourself with `reset(options={"reset_mask": mask})`)."""
+    (reset arenas yourself with `reset(options={"reset_mask": mask})`; until then a finished
+    arena answers reward 0 and the same flags)."""
 
     metadata: dict[str, Any] = {
         "render_modes": ["rgb_array", "human"],
@@ -52,6 +54,7 @@ class BevyVectorEnv(VectorEnv):
         self.observation_space = batch_space(self.single_observation_space, self.num_envs)
         self.action_space = batch_space(self.single_action_space, self.num_envs)
         self._autoreset = np.zeros(self.num_envs, dtype=bool)
+        self._started = False  # reset() has been called
 
     @property
     def remote(self) -> GameServer:
@@ -68,7 +71,7 @@ class BevyVectorEnv(VectorEnv):
 
         An int seed reseeds every arena (arena i draws from stream (seed, i)); a list gives each
         arena its own seed (one request per seeded arena)."""
-        options = dict(options or {})
+        options = check_options(options)
         mask = options.pop("reset_mask", None)
         if isinstance(seed, int) or seed is None:
             self._np_random, self._np_random_seed = seeding.np_random(seed)
@@ -83,6 +86,7 @@ class BevyVectorEnv(VectorEnv):
             else:
                 res_obs = res.observations
             self._autoreset[arenas] = False
+            self._started = self._started or res is not None
             assert res_obs is not None
             return res_obs, {}
         if seed is None or isinstance(seed, int):
@@ -94,6 +98,7 @@ class BevyVectorEnv(VectorEnv):
                 if s is not None:
                     res = self._remote.reset(seed=s, arenas=[i])
         self._autoreset[:] = False
+        self._started = True
         assert res.observations is not None
         return res.observations, {}
 
@@ -101,6 +106,8 @@ class BevyVectorEnv(VectorEnv):
         self, actions: Any
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         """Step every arena in one request; arenas that finished last step are reset instead."""
+        if not self._started:
+            check_started(self, self._remote, self._started)
         reset = None
         if self.autoreset_mode == AutoresetMode.NEXT_STEP and self._autoreset.any():
             reset = np.flatnonzero(self._autoreset).tolist()

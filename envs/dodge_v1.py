@@ -4,7 +4,7 @@ over balls, the seed's continuous action variants, and learnable throwers.
 | Import             | `from bevy_gym.envs import dodge_v1`                                  |
 |--------------------|-----------------------------------------------------------------------|
 | PettingZoo id      | `bevy_gym/dodge-v1` (parallel and AEC)                                |
-| Gymnasium ids      | `bevy_gym/Dodge-v1` and `Dodge[Continuous][Pixels][Hard]-v1`           |
+| Gymnasium ids      | `bevy_gym/DodgeJump-v1`, `DodgeJump[Continuous][Pixels][Hard]-v1`      |
 | Actions            | Discrete(6) or Box(-1, 1, (4,), float32) (and the seed's variants);   |
 |                    | throwers: Box(-1, 1, (1,), float32)                                   |
 | Parallel API       | Yes                                                                   |
@@ -43,16 +43,22 @@ Everything of `dodge_v0` holds (arguments, arenas, rewards, episode end), with t
 ``` python
 dodge_v1.parallel_env(num_agents=4, arena_mode="shared", action_space="discrete", ...)
 dodge_v1.parallel_env(num_dodgers=2, num_throwers=1)  # heterogeneous spaces
-gymnasium.make("bevy_gym/DodgeContinuous-v1")   # [vx, vy, sprint, jump]
+gymnasium.make("bevy_gym/DodgeJumpContinuous-v1")   # [vx, vy, sprint, jump]
 ```
 
+Its Gymnasium ids have a name of their own, `DodgeJump`: beside `Dodge-v1`, Gymnasium told every
+user of `Dodge-v0` to "upgrade" to a different game (docs/dodge.md, "Gymnasium ids"). The first
+names (`bevy_gym/Dodge-v1`, ...) still resolve through `bevy_gym.make` and `bevy_gym.resolve`.
+
 ### Version history
+- v1: Gymnasium ids renamed `DodgeJump…-v1` (were `Dodge…-v1`); rules unchanged.
 - v1: the thrower's warning, jumping, the seed's action variants, learnable throwers, role ids.
 - v0: initial release (unchanged: same seed and actions give the same episode).
 """
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from pettingzoo import AECEnv
@@ -67,20 +73,26 @@ __all__ = ["GAME", "env", "parallel_env", "raw_env"]
 RULES = {"rules_version": 1}
 
 
-def parallel_env(**kwargs: Any) -> DodgeParallelEnv:
+def parallel_env(*args: Any, **kwargs: Any) -> DodgeParallelEnv:
     """The dodge v1 ParallelEnv (keyword arguments: see `bevy_gym.envs.dodge_v0`)."""
-    return parallel.parallel_env(**kwargs, **RULES)
+    return parallel.parallel_env(*args, **kwargs, **RULES)
 
 
-def raw_env(**kwargs: Any) -> AECEnv:
+def raw_env(*args: Any, **kwargs: Any) -> AECEnv:
     """The dodge v1 AEC env, converted from the ParallelEnv."""
-    return parallel.raw_env(**kwargs, **RULES)
+    return parallel.raw_env(*args, **kwargs, **RULES)
 
 
-def env(**kwargs: Any) -> AECEnv:
+def env(*args: Any, **kwargs: Any) -> AECEnv:
     """The dodge v1 AEC env with PettingZoo's out-of-bounds action check (discrete) or clip."""
-    return parallel.env(**kwargs, **RULES)
+    return parallel.env(*args, **kwargs, **RULES)
 
+
+_SIGNATURE: inspect.Signature = DodgeParallelEnv.__signature__  # type: ignore[attr-defined]
+for _function in (parallel_env, raw_env, env):  # help(): dodge's arguments but the fixed rules
+    _function.__signature__ = _SIGNATURE.replace(  # type: ignore[attr-defined]
+        parameters=[p for name, p in _SIGNATURE.parameters.items() if name not in RULES]
+    )
 
 GAME = dodge_game(1)
 register_game(GAME)

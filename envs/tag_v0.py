@@ -46,6 +46,7 @@ from pettingzoo import AECEnv
 from pettingzoo.utils import parallel_to_aec
 
 from bevy_gym.make import make_parallel
+from bevy_gym.parallel_env import aec_env
 from bevy_gym.registration import Game, GymVariant, register_game
 
 __all__ = ["GAME", "env", "parallel_env", "raw_env"]
@@ -87,8 +88,9 @@ def raw_env(**kwargs: Any) -> AECEnv:
 
 
 def env(**kwargs: Any) -> AECEnv:
-    """The tag AEC env (PettingZoo's order enforcing comes with parallel_to_aec)."""
-    return raw_env(**kwargs)
+    """The tag AEC env, with the action-bounds guard its spaces call for (`aec_env`: none when
+    pursuers and evaders both play, Discrete against Box)."""
+    return aec_env(parallel_env(**kwargs))
 
 
 def _variants() -> tuple[GymVariant, ...]:

@@ -45,7 +45,7 @@ def test_seed_variants_pass_the_parallel_api_test(action_space):
 
 
 def test_the_warning_and_the_jump_show_in_observations():
-    env = gym.make("bevy_gym/Dodge-v1")
+    env = gym.make("bevy_gym/DodgeJump-v1")
     try:
         obs, _ = env.reset(seed=0)
         warned = False
@@ -67,9 +67,13 @@ def test_v0_refuses_v1_action_spaces_with_one_line():
 def test_both_versions_are_registered():
     names = {game.name for game in bevy_gym.games()}
     assert {"dodge", "dodge_v1"} <= names
-    assert gym.spec("bevy_gym/DodgeContinuousHard-v1").kwargs["rules_version"] == 1
+    assert gym.spec("bevy_gym/DodgeJumpContinuousHard-v1").kwargs["rules_version"] == 1
     assert "rules_version" not in gym.spec("bevy_gym/DodgeContinuousHard-v0").kwargs
-    env = gym.make("bevy_gym/DodgeContinuous-v1")
+    # v1's first ids (before they had a name of their own) still resolve in bevy_gym.
+    assert bevy_gym.resolve("bevy_gym/DodgeContinuous-v1") == "bevy_gym/DodgeJumpContinuous-v1"
+    assert bevy_gym.resolve("bevy_gym/Dodge-v1") == "bevy_gym/DodgeJump-v1"
+    assert bevy_gym.resolve("dodge_v1", action="continuous") == "bevy_gym/DodgeJumpContinuous-v1"
+    env = bevy_gym.make("bevy_gym/DodgeContinuous-v1")
     assert env.action_space.shape == (4,)
     assert np.all(env.action_space.low == -1)
     env.close()

@@ -5,6 +5,7 @@ that say what to do (missing binary, early exit)."""
 from __future__ import annotations
 
 import gc
+import importlib
 import json
 import os
 import signal
@@ -16,6 +17,7 @@ import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
+import gymnasium
 import pytest
 
 import bevy_gym
@@ -107,15 +109,38 @@ def test_close_leaves_no_child_behind(dodge_binary):
     assert wait_dead(list(set(children_named("bevy-dodge")) - before)) == []
 
 
-def test_missing_binary_names_the_build_command(monkeypatch, tmp_path):
+def test_missing_binary_says_where_it_looked_and_how_to_install(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.setattr("sysconfig.get_path", lambda name: str(tmp_path))
-    with pytest.raises(BinaryNotFoundError, match=r"make install.*pip install \./game"):
+    with pytest.raises(BinaryNotFoundError, match=r"make install.*pip install \./game") as info:
         find_binary("bevy-dodge")
+    assert info.value.binary == "bevy-dodge"
+    assert info.value.searched == (str(tmp_path / "bevy-dodge"), "$PATH")
+    assert str(tmp_path / "bevy-dodge") in str(info.value) and "$PATH" in str(info.value)
+    # Every way to a registered game quotes its install command.
     with pytest.raises(BinaryNotFoundError, match="make install"):
         dodge_v0.parallel_env()
-    with pytest.raises(BinaryNotFoundError, match="does not exist"):
+    with pytest.raises(BinaryNotFoundError, match="make install"):
+        gymnasium.make("bevy_gym/Dodge-v0")
+    with pytest.raises(BinaryNotFoundError, match=r"pip install \./game/tag"):
+        gymnasium.make("bevy_gym/TagEvader-v0")
+    with pytest.raises(BinaryNotFoundError, match="Install the package that provides it") as info:
+        bevy_gym.make(binary="my-game")  # a game no one registered: no command to quote
+    assert info.value.install is None
+    with pytest.raises(BinaryNotFoundError, match="does not exist") as info:
         find_binary("bevy-dodge", tmp_path / "nope")
+    assert info.value.searched == ()
+
+
+def test_human_mode_without_the_viewer_quotes_its_install_command(
+    monkeypatch, tmp_path, dodge_binary
+):
+    (tmp_path / "bevy-dodge").symlink_to(dodge_binary)  # the server, but no bevy-dodge-view
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setenv("DISPLAY", ":0")
+    monkeypatch.setattr("sysconfig.get_path", lambda name: str(tmp_path))
+    with pytest.warns(UserWarning, match=r"'bevy-dodge-view' not found.*`make viewer`"):
+        dodge_v0.parallel_env(render_mode="human").close()
 
 
 def test_binary_is_found_in_the_interpreter_scripts_dir_first(monkeypatch, tmp_path, dodge_binary):
@@ -147,11 +172,49 @@ def test_a_server_that_dies_is_reported_with_its_status(dodge_binary):
     env.close()
 
 
-def test_import_registers_everything():
-    assert bevy_gym.resolve("dodge") == "bevy_gym/Dodge-v0"
-    assert bevy_gym.resolve("dodge", "pettingzoo") == "bevy_gym/dodge-v0"
+def test_import_registers_every_game():
+    """`import bevy_gym` alone (a fresh interpreter) registers every game module of `envs/`:
+    its short name, each Gymnasium id and its PettingZoo id, all resolvable."""
+    # Every top-level module of envs/ is a game (its classes live in subpackages).
+    modules = sorted(p.stem for p in (REPO / "envs").glob("*.py") if p.stem != "__init__")
+    assert {"dodge_v0", "dodge_v1", "tag_v0"} <= set(modules)
+    expected = {}
+    for name in modules:
+        game = importlib.import_module(f"bevy_gym.envs.{name}").GAME
+        expected[game.name] = {
+            "gym": sorted(v.id for v in game.variants),
+            "pettingzoo": game.pettingzoo_id,
+            "first": game.variants[0].id,
+        }
+    script = textwrap.dedent(
+        """
+        import json, gymnasium, bevy_gym
+        from pettingzoo.env_registry import registration as pz
+        print(json.dumps({
+            game.name: {
+                "gym": sorted(v.id for v in game.variants if v.id in gymnasium.registry),
+                "pettingzoo": game.pettingzoo_id
+                if game.pettingzoo_id in pz.parallel_registry
+                and game.pettingzoo_id in pz.aec_registry else None,
+                "first": bevy_gym.resolve(game.name),
+                "resolved": bevy_gym.resolve(game.name, "pettingzoo"),
+            }
+            for game in bevy_gym.games()
+        }))
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO, check=True
+    )
+    registered = json.loads(out.stdout)
+    assert set(registered) == set(expected), "a game module is not registered by import"
+    for name, want in expected.items():
+        got = registered[name]
+        assert got["gym"] == want["gym"], f"{name}: Gymnasium ids missing"
+        assert got["pettingzoo"] == got["resolved"] == want["pettingzoo"], name
+        assert got["first"] == want["first"], name
     assert bevy_gym.resolve("bevy_gym/Dodge-v0", "pettingzoo") == "bevy_gym/dodge-v0"
-    with pytest.raises(ValueError, match="known short names: dodge"):
+    with pytest.raises(ValueError, match="known short names: dodge, dodge_v1, tag"):
         bevy_gym.resolve("pong")
 
 

@@ -50,6 +50,21 @@ def test_bad_settings_and_missing_binaries_fail_at_construction(dodge_binary):
         bevy_gym.make_parallel(binary="no-such-game")
 
 
+@pytest.mark.parametrize(
+    "setting", [{"num_agents": 2}, {"num_envs": 4}, {"agents": 3}, {"arena_mode": "separate"}]
+)
+def test_make_is_single_agent_and_says_what_takes_several(setting, tag_binary):
+    for source in ({"binary": tag_binary}, {"env_id": "bevy_gym/TagEvader-v0"}):
+        with pytest.raises(ValueError, match="make is single-agent") as info:
+            bevy_gym.make(**source, **setting)
+        message = str(info.value)
+        assert "make_parallel" in message and "make_vec" in message and "\n" not in message
+        assert "unexpected argument" not in message
+    env = bevy_gym.make(binary=tag_binary, num_agents=1, pursuers=0, bot_pursuers=1)
+    assert env.remote.num_agents == 1  # one agent is what make builds: said or not
+    env.close()
+
+
 def test_a_running_server_is_used_as_it_is_and_mismatches_are_named(dodge_binary):
     args = ["--agents", "3", "--arena-mode", "shared"]
     with ServerProcess(dodge_binary, args) as server:

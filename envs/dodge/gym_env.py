@@ -1,20 +1,23 @@
 """Dodge as Gymnasium environments: one agent (`DodgeEnv`, `bevy_gym/Dodge-v0`) and the vector
-env of N separate arenas on one server (`DodgeVectorEnv`, used by `gymnasium.make_vec`)."""
+env of N separate arenas on one server (`DodgeVectorEnv`, used by `gymnasium.make_vec`). Their
+keyword arguments are DodgeConfig's (`dodge_arguments`)."""
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from gymnasium.vector import AutoresetMode
 
-from bevy_gym.envs.dodge.config import DodgeConfig
+from bevy_gym.envs.dodge.config import MULTI_AGENT, DodgeConfig, bind_arguments, dodge_arguments
 from bevy_gym.gym_env import BevyEnv
-from bevy_gym.transport import DEFAULT_TIMEOUT
+from bevy_gym.make import registered_entry_point
 from bevy_gym.vector_env import BevyVectorEnv
 
 __all__ = ["DodgeEnv", "DodgeVectorEnv", "make_env"]
 
 
+@dodge_arguments(exclude=MULTI_AGENT)
 class DodgeEnv(BevyEnv):
     """One dodge player; documented in `bevy_gym.envs.dodge_v0`.
 
@@ -23,90 +26,39 @@ class DodgeEnv(BevyEnv):
 
     metadata: dict[str, Any] = {"render_modes": ["human", "rgb_array"], "render_fps": 15}
 
-    def __init__(
-        self,
-        action_space: str = "discrete",
-        obs_type: str = "vector",
-        level: int = 1,
-        max_episode_steps: int = 1000,
-        render_mode: str | None = None,
-        image_size: int = 84,
-        grayscale: bool = False,
-        action_repeat: int = 4,
-        server_url: str | None = None,
-        binary: str | None = None,
-        timeout: float = DEFAULT_TIMEOUT,
-        restart_on_crash: bool = False,
-        token: str | None = None,
-        rules_version: int = 0,
-    ) -> None:
-        self.config = DodgeConfig(
-            num_agents=1,
-            action_space=action_space,
-            obs_type=obs_type,
-            level=level,
-            max_episode_steps=max_episode_steps,
-            image_size=image_size,
-            grayscale=grayscale,
-            action_repeat=action_repeat,
-            server_url=server_url,
-            binary=binary,
-            human=render_mode == "human",
-            rules_version=rules_version,
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.config = DodgeConfig(num_agents=1, **bind_arguments(DodgeEnv, args, kwargs))
+        super().__init__(self.config.remote(), render_mode=self.config.render_mode)
+
+
+make_env = registered_entry_point(DodgeEnv)  # gymnasium.make's entry point for dodge's ids
+
+_KW = inspect.Parameter.POSITIONAL_OR_KEYWORD
+
+
+@dodge_arguments(
+    exclude=MULTI_AGENT,
+    first=[inspect.Parameter("num_envs", _KW, default=1, annotation=int)],
+    last=[
+        inspect.Parameter(
+            "autoreset_mode",
+            _KW,
+            default=AutoresetMode.NEXT_STEP,
+            annotation=AutoresetMode | str,
         )
-        remote = self.config.remote(timeout=timeout, restart_on_crash=restart_on_crash, token=token)
-        super().__init__(remote, render_mode=render_mode)
-
-
-def make_env(**kwargs: Any) -> DodgeEnv:
-    """The `gymnasium.make` entry point: `gymnasium.make` consumes `max_episode_steps` for its
-    TimeLimit wrapper (registered default 1000), so the server's own limit is switched off and
-    any limit the user asks for, longer or shorter, is honoured."""
-    kwargs.setdefault("max_episode_steps", 0)
-    return DodgeEnv(**kwargs)
-
-
-make_env.metadata = DodgeEnv.metadata  # type: ignore[attr-defined]  # read by gymnasium.make
-
-
+    ],
+)
 class DodgeVectorEnv(BevyVectorEnv):
     """`num_envs` dodge players, each alone in its arena of one server, stepped in one request."""
 
     metadata: dict[str, Any] = {**BevyVectorEnv.metadata, "render_modes": ["human", "rgb_array"]}
 
-    def __init__(
-        self,
-        num_envs: int = 1,
-        action_space: str = "discrete",
-        obs_type: str = "vector",
-        level: int = 1,
-        max_episode_steps: int = 1000,
-        render_mode: str | None = None,
-        image_size: int = 84,
-        grayscale: bool = False,
-        action_repeat: int = 4,
-        server_url: str | None = None,
-        binary: str | None = None,
-        autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
-        timeout: float = DEFAULT_TIMEOUT,
-        restart_on_crash: bool = False,
-        token: str | None = None,
-        rules_version: int = 0,
-    ) -> None:
-        self.config = DodgeConfig(
-            num_agents=num_envs,
-            arena_mode="separate",
-            action_space=action_space,
-            obs_type=obs_type,
-            level=level,
-            max_episode_steps=max_episode_steps,
-            image_size=image_size,
-            grayscale=grayscale,
-            action_repeat=action_repeat,
-            server_url=server_url,
-            binary=binary,
-            human=render_mode == "human",
-            rules_version=rules_version,
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        given = bind_arguments(DodgeVectorEnv, args, kwargs)
+        num_envs, autoreset_mode = given.pop("num_envs"), given.pop("autoreset_mode")
+        self.config = DodgeConfig(num_agents=num_envs, arena_mode="separate", **given)
+        super().__init__(
+            self.config.remote(),
+            render_mode=self.config.render_mode,
+            autoreset_mode=autoreset_mode,
         )
-        remote = self.config.remote(timeout=timeout, restart_on_crash=restart_on_crash, token=token)
-        super().__init__(remote, render_mode=render_mode, autoreset_mode=autoreset_mode)
