@@ -272,9 +272,10 @@ def test_crate_modules_depend_one_way(src: Path):
 
 
 def test_nested_rust_modules_are_in_the_graph():
-    graph = rust_graph(REPO / "game/dodge/src")
-    assert ("live", "sim") in graph and ("view",) in graph
-    assert ("live", "sim") in graph[("view", "input")]  # `use crate::live::sim::Request`
+    graph = rust_graph(REPO / "game/view/src")
+    assert ("window", "input") in graph and ("window",) in graph
+    assert ("sim",) in graph[("window", "input")]  # `use crate::sim::Request`
+    assert ("window",) in graph[("window", "hud")]  # `use super::{Scene, Shown, ViewConfig}`
 
 
 def test_python_packages_import_one_way():
