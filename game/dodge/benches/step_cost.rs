@@ -12,13 +12,6 @@ use bevy_gym_server::{Action, Environment};
 const MEASURE: Duration = Duration::from_secs(2);
 const WARMUP_STEPS: usize = 200;
 
-fn env(args: &[&str]) -> Environment<Dodge> {
-    let (settings, _) =
-        bevy_gym_dodge::cli::parse_from(std::iter::once("bevy-dodge").chain(args.iter().copied()))
-            .expect("valid arguments");
-    Environment::<Dodge>::new(bevy_gym_dodge::app(settings)).expect("environment starts")
-}
-
 /// Process CPU time (user + system) in seconds.
 fn cpu_seconds() -> f64 {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
@@ -82,9 +75,12 @@ struct Measured {
 }
 
 fn run(case: &Case) -> Measured {
-    let mut e = env(&case.args);
+    let mut e: Environment<Dodge> = bevy_gym_testkit::env(
+        bevy_gym_dodge::cli::parse_from,
+        bevy_gym_dodge::app,
+        &case.args,
+    );
     let n = e.layout().num_agents;
-    let arenas = e.layout().num_arenas();
     let mut state = 0x9E37_79B9_7F4A_7C15u64;
     let mut step = |e: &mut Environment<Dodge>| {
         let actions = (0..n)
@@ -95,13 +91,7 @@ fn run(case: &Case) -> Measured {
                 Some(Action::Discrete((state % 5) as u32))
             })
             .collect();
-        let done: Vec<usize> = (0..arenas)
-            .filter(|&a| {
-                e.layout()
-                    .agents_in(a)
-                    .all(|i| e.terminated()[i] || e.truncated()[i])
-            })
-            .collect();
+        let done = e.finished_arenas();
         e.step(actions, &done).expect("valid step");
         match case.observe {
             Observe::None => {}

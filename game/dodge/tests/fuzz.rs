@@ -8,7 +8,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use common::{Actions, Server, encode, step_target};
+use common::{Actions, BINARY, Server, encode, step_target};
 
 const REQUESTS: usize = 10_500;
 
@@ -140,7 +140,7 @@ fn seeded_episode(server: &Server) -> Vec<Vec<u8>> {
 #[test]
 fn ten_thousand_bad_requests_change_nothing() {
     let args = ["--agents", "3", "--arena-mode", "separate"];
-    let mut fuzzed = Server::start(&args);
+    let mut fuzzed = Server::start(BINARY, &args);
     let mut rng = Actions(0xF00D);
     let mut statuses = std::collections::BTreeMap::new();
     for i in 0..REQUESTS {
@@ -170,7 +170,7 @@ fn ten_thousand_bad_requests_change_nothing() {
     assert!(statuses.keys().any(|s| *s >= 400), "{statuses:?}");
     eprintln!("status counts: {statuses:?}");
 
-    let fresh = Server::start(&args);
+    let fresh = Server::start(BINARY, &args);
     assert_eq!(
         seeded_episode(&fuzzed),
         seeded_episode(&fresh),

@@ -28,18 +28,12 @@ fn measure_time() -> Duration {
 }
 
 fn fixture(name: &str) -> Policy {
-    let path = format!(
-        "{}/tests/fixtures/{name}.safetensors",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    Policy::load(path).expect("fixture loads")
+    Policy::load(bevy_gym_testkit::policy_fixture(name)).expect("fixture loads")
 }
 
+/// A dodge environment built from `bevy-dodge` command-line arguments.
 fn env(args: &[&str]) -> Environment<Dodge> {
-    let (settings, _) =
-        bevy_gym_dodge::cli::parse_from(std::iter::once("bevy-dodge").chain(args.iter().copied()))
-            .expect("valid arguments");
-    Environment::<Dodge>::new(bevy_gym_dodge::app(settings)).expect("environment starts")
+    bevy_gym_testkit::env(bevy_gym_dodge::cli::parse_from, bevy_gym_dodge::app, args)
 }
 
 struct Measured {
@@ -106,9 +100,7 @@ fn dodge_step(driven: bool) -> Measured {
             .expect("the policy fits dodge");
     }
     let (calls, us_per_call) = time(|| {
-        let done: Vec<usize> = (0..agents)
-            .filter(|&a| e.terminated()[a] || e.truncated()[a])
-            .collect();
+        let done = e.finished_arenas();
         // Driven agents' actions come from the policy; the others stand still.
         let action = (!driven).then_some(Action::Discrete(0));
         let actions = vec![action; agents];
