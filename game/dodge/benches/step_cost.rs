@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use bevy_gym_dodge::Dodge;
 use bevy_gym_server::{Action, Environment};
+use bevy_gym_testkit::bench::{benching, measure_time};
 
 /// How long each case runs after its warm-up, unless `STEP_COST_SECONDS` says otherwise
 /// (`make bench` runs the cases for 1 s each).
@@ -36,22 +37,6 @@ fn clock_ticks_per_second() -> f64 {
 /// run of every case, not a measurement.
 const SMOKE: Duration = Duration::from_millis(20);
 const SMOKE_WARMUP_STEPS: usize = 5;
-
-fn benching() -> bool {
-    std::env::args().any(|a| a == "--bench")
-}
-
-fn measure_time() -> Duration {
-    let benching = benching();
-    std::env::var("STEP_COST_SECONDS")
-        .ok()
-        .and_then(|s| s.parse::<f64>().ok())
-        .filter(|s| s.is_finite() && *s > 0.0)
-        .map_or(
-            if benching { MEASURE } else { SMOKE },
-            Duration::from_secs_f64,
-        )
-}
 
 struct Case {
     name: &'static str,
@@ -111,7 +96,7 @@ fn run(case: &Case) -> Measured {
     for _ in 0..warmup {
         step(&mut e);
     }
-    let measure = measure_time();
+    let measure = measure_time("STEP_COST_SECONDS", MEASURE, SMOKE);
     let (start, cpu_start) = (Instant::now(), cpu_seconds());
     let mut steps = 0;
     while start.elapsed() < measure {

@@ -7,7 +7,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::{
-    Actions, BINARY, Connection, Server, encode, raw_request, spawn_announcing, step_target,
+    Actions, BINARY, Connection, Server, encode, raw_request, refused_start, spawn_announcing,
+    step_target,
 };
 use serde_json::Value;
 
@@ -423,30 +424,13 @@ fn without_port_listens_on_bevy_rl_port() {
 
 #[test]
 fn non_loopback_needs_allow_remote_and_a_token() {
-    let refused = Command::new(BINARY)
-        .args(["--host", "0.0.0.0", "--port", "0"])
-        .output()
-        .unwrap();
-    assert!(!refused.status.success());
-    assert!(refused.stdout.is_empty(), "must not announce an address");
-    let why = String::from_utf8_lossy(&refused.stderr);
+    let why = refused_start(BINARY, &["--host", "0.0.0.0", "--port", "0"]);
     assert!(
         why.contains("--allow-remote") && why.contains("--token"),
         "{why}"
     );
-    let weak = Command::new(BINARY)
-        .args([
-            "--host",
-            "0.0.0.0",
-            "--port",
-            "0",
-            "--allow-remote",
-            "--token",
-            "short",
-        ])
-        .output()
-        .unwrap();
-    assert!(!weak.status.success());
+    let weak = ["--host", "0.0.0.0", "--port", "0", "--allow-remote"];
+    refused_start(BINARY, &[&weak[..], &["--token", "short"]].concat());
 
     let token = "0123456789abcdef-secret";
     let (mut child, url) = spawn_announcing(

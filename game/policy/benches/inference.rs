@@ -8,24 +8,13 @@ use std::time::{Duration, Instant};
 use bevy_gym_dodge::Dodge;
 use bevy_gym_policy::{Policy, PolicyDriver};
 use bevy_gym_server::{Action, Environment};
+use bevy_gym_testkit::bench::measure_time;
 
 /// How long each case runs after its warm-up, unless `INFERENCE_SECONDS` says otherwise.
 const MEASURE: Duration = Duration::from_secs(2);
 /// Under `cargo test --all-targets` (no `--bench` argument): a smoke run, not a measurement.
 const SMOKE: Duration = Duration::from_millis(20);
 const WARMUP_CALLS: usize = 50;
-
-fn measure_time() -> Duration {
-    let benching = std::env::args().any(|a| a == "--bench");
-    std::env::var("INFERENCE_SECONDS")
-        .ok()
-        .and_then(|s| s.parse::<f64>().ok())
-        .filter(|s| s.is_finite() && *s > 0.0)
-        .map_or(
-            if benching { MEASURE } else { SMOKE },
-            Duration::from_secs_f64,
-        )
-}
 
 fn fixture(name: &str) -> Policy {
     Policy::load(bevy_gym_testkit::policy_fixture(name)).expect("fixture loads")
@@ -48,7 +37,10 @@ fn time(mut f: impl FnMut()) -> (usize, f64) {
     for _ in 0..WARMUP_CALLS {
         f();
     }
-    let (start, measure) = (Instant::now(), measure_time());
+    let (start, measure) = (
+        Instant::now(),
+        measure_time("INFERENCE_SECONDS", MEASURE, SMOKE),
+    );
     let mut calls = 0;
     while start.elapsed() < measure {
         for _ in 0..10 {

@@ -187,3 +187,18 @@ pub fn raw_request(addr: &str, request: &str) -> String {
     let n = stream.read(&mut buf).unwrap_or(0);
     String::from_utf8_lossy(&buf[..n]).into_owned()
 }
+
+/// Runs `binary args`, which must refuse to start: it exits unsuccessfully without announcing
+/// an address. Returns its stderr (the reason).
+pub fn refused_start(binary: &str, args: &[&str]) -> String {
+    let out = Command::new(binary)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{binary} runs: {e}"));
+    assert!(!out.status.success(), "{binary} {args:?} started");
+    assert!(
+        out.stdout.is_empty(),
+        "{binary} {args:?} announced an address"
+    );
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}

@@ -3,18 +3,22 @@
 //! game's command line and the trajectories determinism tests compare ([`in_process`]), a
 //! deterministic action picker independent of the games' random streams ([`Actions`]), a
 //! minimal game for tests that need a game but not a real one's rules ([`walker`]), and the
-//! check that keeps docs' snippets equal to the code they show ([`snippets`]). Not published.
+//! check that keeps docs' snippets equal to the code they show ([`snippets`]), and what the
+//! benchmarks share ([`bench`]). Not published.
 
 use std::path::{Path, PathBuf};
 
 mod actions;
+pub mod bench;
 pub mod http;
 pub mod in_process;
 pub mod snippets;
 pub mod walker;
 
 pub use actions::Actions;
-pub use http::{Connection, Reply, Server, encode, raw_request, spawn_announcing, step_target};
+pub use http::{
+    Connection, Reply, Server, encode, raw_request, refused_start, spawn_announcing, step_target,
+};
 pub use in_process::{env, trajectory};
 
 /// A committed policy file of the policy crate's tests (written by

@@ -8,7 +8,8 @@ use bevy_gym_dodge::Dodge;
 use bevy_gym_server::Environment;
 
 pub use bevy_gym_testkit::{
-    Actions, Connection, Reply, Server, encode, raw_request, spawn_announcing, step_target,
+    Actions, Connection, Reply, Server, encode, raw_request, refused_start, spawn_announcing,
+    step_target,
 };
 
 /// The `bevy-dodge` binary of this build.

@@ -19,7 +19,8 @@ pub fn env(args: &[&str]) -> Environment<Tag> {
 // ANCHOR_END: in_process
 
 pub use bevy_gym_testkit::{
-    Actions, Connection, Reply, Server, encode, raw_request, spawn_announcing, step_target,
+    Actions, Connection, Reply, Server, encode, raw_request, refused_start, spawn_announcing,
+    step_target,
 };
 
 /// The `bevy-tag` binary of this build.
