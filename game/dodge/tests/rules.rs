@@ -4,6 +4,7 @@
 mod common;
 
 use bevy_gym_server::{Action, ResetRequest};
+use bevy_gym_testkit::default_mismatches;
 use common::env;
 use serde_json::json;
 
@@ -124,6 +125,24 @@ fn shared_arena_continues_while_anyone_lives() {
         Some(steps),
         "the arena ran every step while anyone lived, not only until the first death"
     );
+}
+
+/// Started without option flags, dodge runs every default its `/spec` declares (the level's
+/// presets for the options declared `default: None`).
+#[test]
+fn declared_defaults_are_what_runs() {
+    let e = env(&[]);
+    let spec = e.spec_json().unwrap();
+    assert_eq!(default_mismatches(&spec), Vec::<String>::new());
+    let doc: serde_json::Value = serde_json::from_str(&spec).unwrap();
+    assert_eq!(
+        doc["options"]["projectile_spawn_interval"], 2.0,
+        "level 1's"
+    );
+    let level_two: serde_json::Value =
+        serde_json::from_str(&env(&["--level", "2"]).spec_json().unwrap()).unwrap();
+    assert_eq!(level_two["options"]["max_projectiles"], 25, "level 2's");
+    assert_eq!(level_two["options"]["image_size"], 84, "declared");
 }
 
 #[test]

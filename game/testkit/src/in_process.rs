@@ -59,3 +59,24 @@ pub fn trajectory<G: GymGame>(mut e: Environment<G>, seed: u64, steps: usize) ->
     }
     out
 }
+
+/// The options of a `/spec` document whose running value (`options`) is not the default its
+/// schema declares (`option_schema`), one line each; empty when the game runs every declared
+/// default, as it must when started without option flags. Numbers compare as the 32-bit floats
+/// games store (`0.6` runs as 0.6000000238…).
+pub fn default_mismatches(spec: &str) -> Vec<String> {
+    let spec: serde_json::Value = serde_json::from_str(spec).expect("a JSON spec");
+    let schema = spec["option_schema"].as_object().expect("an option_schema");
+    schema
+        .iter()
+        .filter_map(|(name, schema)| {
+            let declared = schema.get("default")?;
+            let running = &spec["options"][name];
+            let same = match (declared.as_f64(), running.as_f64()) {
+                (Some(a), Some(b)) => a as f32 == b as f32,
+                _ => declared == running,
+            };
+            (!same).then(|| format!("{name}: declared {declared}, running {running}"))
+        })
+        .collect()
+}

@@ -19,7 +19,7 @@ pub use actions::Actions;
 pub use http::{
     Connection, Reply, Server, encode, raw_request, refused_start, spawn_announcing, step_target,
 };
-pub use in_process::{env, trajectory};
+pub use in_process::{default_mismatches, env, trajectory};
 
 /// A committed policy file of the policy crate's tests (written by
 /// algos/make_policy_fixtures.py): `dqn_tiny` (72 observations → Discrete(5)) or `sac_tiny`

@@ -223,8 +223,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn walkers_reach_their_targets_or_leave() {
+    fn walkers_reach_their_targets_or_leave_and_run_their_declared_defaults() {
         let mut e = env(&["--agents", "3", "--arena-mode", "separate", "--seed", "2"]);
+        assert_eq!(
+            crate::default_mismatches(&e.spec_json().unwrap()),
+            Vec::<String>::new()
+        );
         // Each walker heads for its target along the longer axis.
         for _ in 0..60 {
             let observations = e.observe().to_vec();
