@@ -6,18 +6,12 @@ use std::time::{Duration, Instant};
 
 use bevy_gym_dodge::Dodge;
 use bevy_gym_server::{Action, Environment};
+use bevy_gym_testkit::bench::{benching, measure_time};
 
 /// How long each case runs after its warm-up, unless `STEP_COST_SECONDS` says otherwise
 /// (`make bench` runs the cases for 1 s each).
 const MEASURE: Duration = Duration::from_secs(2);
 const WARMUP_STEPS: usize = 200;
-
-fn env(args: &[&str]) -> Environment<Dodge> {
-    let (settings, _) =
-        bevy_gym_dodge::cli::parse_from(std::iter::once("bevy-dodge").chain(args.iter().copied()))
-            .expect("valid arguments");
-    Environment::<Dodge>::new(bevy_gym_dodge::app(settings)).expect("environment starts")
-}
 
 /// Process CPU time (user + system) in seconds.
 fn cpu_seconds() -> f64 {
@@ -44,22 +38,6 @@ fn clock_ticks_per_second() -> f64 {
 const SMOKE: Duration = Duration::from_millis(20);
 const SMOKE_WARMUP_STEPS: usize = 5;
 
-fn benching() -> bool {
-    std::env::args().any(|a| a == "--bench")
-}
-
-fn measure_time() -> Duration {
-    let benching = benching();
-    std::env::var("STEP_COST_SECONDS")
-        .ok()
-        .and_then(|s| s.parse::<f64>().ok())
-        .filter(|s| s.is_finite() && *s > 0.0)
-        .map_or(
-            if benching { MEASURE } else { SMOKE },
-            Duration::from_secs_f64,
-        )
-}
-
 struct Case {
     name: &'static str,
     args: Vec<&'static str>,
@@ -82,9 +60,12 @@ struct Measured {
 }
 
 fn run(case: &Case) -> Measured {
-    let mut e = env(&case.args);
+    let mut e: Environment<Dodge> = bevy_gym_testkit::env(
+        bevy_gym_dodge::cli::parse_from,
+        bevy_gym_dodge::app,
+        &case.args,
+    );
     let n = e.layout().num_agents;
-    let arenas = e.layout().num_arenas();
     let mut state = 0x9E37_79B9_7F4A_7C15u64;
     let mut step = |e: &mut Environment<Dodge>| {
         let actions = (0..n)
@@ -95,13 +76,7 @@ fn run(case: &Case) -> Measured {
                 Some(Action::Discrete((state % 5) as u32))
             })
             .collect();
-        let done: Vec<usize> = (0..arenas)
-            .filter(|&a| {
-                e.layout()
-                    .agents_in(a)
-                    .all(|i| e.terminated()[i] || e.truncated()[i])
-            })
-            .collect();
+        let done = e.finished_arenas();
         e.step(actions, &done).expect("valid step");
         match case.observe {
             Observe::None => {}
@@ -121,7 +96,7 @@ fn run(case: &Case) -> Measured {
     for _ in 0..warmup {
         step(&mut e);
     }
-    let measure = measure_time();
+    let measure = measure_time("STEP_COST_SECONDS", MEASURE, SMOKE);
     let (start, cpu_start) = (Instant::now(), cpu_seconds());
     let mut steps = 0;
     while start.elapsed() < measure {

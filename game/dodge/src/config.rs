@@ -257,7 +257,9 @@ pub struct DodgeConfig {
 }
 
 impl Default for DodgeConfig {
-    /// Every option at its default (level 1's presets).
+    /// Every option at its declared default (level 1's presets), derived from [`OPTIONS`]: the
+    /// config unit tests and code outside an environment start from. A running game does not
+    /// depend on it: the plugin starts it with the declared defaults.
     fn default() -> Self {
         let mut config = Self {
             level: 1,

@@ -1,8 +1,11 @@
 //! Projectiles: thrown on ballistic arcs at live players, bouncing on the ground, removed once
 //! they leave the field or come to rest.
 
+use std::ops::Range;
+
 use bevy::prelude::*;
 use bevy_gym_server::{AgentIo, ArenaRngs, uniform};
+use rand_core::RngCore;
 
 use crate::arena::{
     ArenaState, Arenas, Motion, PLAYER_CENTRE_HEIGHT, PROJECTILE_RADIUS, SPAWN_DISTANCE,
@@ -69,7 +72,7 @@ pub fn advance(motion: &mut Motion) -> bool {
 }
 
 /// Where the next throw starts, drawn from the arena's random stream.
-pub fn throw_point(config: &DodgeConfig, rng: &mut impl rand_core::RngCore) -> Vec3 {
+pub fn throw_point(config: &DodgeConfig, rng: &mut impl RngCore) -> Vec3 {
     if config.random_spawn_position {
         let half = config.spawn_angle_degrees.to_radians();
         arc_point(uniform(rng, -half, half))
@@ -94,9 +97,10 @@ pub fn warning(state: &ArenaState, config: &DodgeConfig) -> Option<(Vec3, f32)> 
     (delay > 0.0 && left <= delay).then(|| (point, left / delay))
 }
 
-/// Every `projectile_spawn_interval`, throws one projectile at each live player of a running
-/// arena (in agent order), unless the arena already holds `max_projectiles` per player; with
-/// learnable throwers, one per thrower from its aim ([`throwers`](crate::throwers)).
+/// Every `projectile_spawn_interval`, each running arena throws: the scripted thrower one ball at
+/// each of its live players ([`scripted_throw`]), or, with the `throwers` option, each learnable
+/// thrower one ball from its aim ([`learnable_throws`]); never past `max_projectiles` per player
+/// in flight.
 pub fn spawn_projectiles(
     mut commands: Commands,
     io: Res<AgentIo>,
@@ -125,75 +129,144 @@ pub fn spawn_projectiles(
         }
         state.ticks += 1;
         state.spawn_countdown = state.spawn_countdown.saturating_sub(1);
+        let rng = rngs.arena(arena);
         let (dodgers, throwers) = roles(layout, config.throwers, arena);
-        if !throwers.is_empty() {
-            take_aims(state, &io, throwers.clone(), &config, rngs.arena(arena));
-        }
-        if state.spawn_countdown > 0 {
-            continue;
-        }
-        state.spawn_countdown = interval;
-        if !throwers.is_empty() {
-            let cap = config.max_projectiles as usize * dodgers.len();
-            for (slot, thrower) in throwers.enumerate() {
-                let Some(from) = state.plans[slot].take() else {
-                    continue;
-                };
-                let at = target(&io, dodgers.clone(), slot)
-                    .and_then(|agent| targets.iter().find(|(a, _)| *a == agent));
-                if let Some(&(_, at)) = at.filter(|_| in_flight[arena] < cap) {
-                    throw(&mut commands, state, arena, Some(thrower), from, at, flight);
-                    in_flight[arena] += 1;
-                }
+        let mut balls = Balls {
+            commands: &mut commands,
+            arena,
+            flight,
+            in_flight: &mut in_flight[arena],
+        };
+        if throwers.is_empty() {
+            if due(state, interval) {
+                let live = targets.iter().filter(|(a, _)| dodgers.contains(a));
+                let live = live.map(|(_, position)| *position);
+                scripted_throw(&mut balls, state, &config, rng, dodgers.len(), live);
             }
-            continue;
-        }
-        let cap = config.max_projectiles as usize * layout.agents_in(arena).len();
-        let arena_agents = layout.agents_in(arena);
-        // Version 1: every ball of this throw leaves from the announced point; the next point is
-        // drawn now, to be announced before the next throw.
-        let announced = state.next_throw.filter(|_| config.version >= 1);
-        if announced.is_some() {
-            state.next_throw = Some(throw_point(&config, rngs.arena(arena)));
-        }
-        for &(_, target) in targets.iter().filter(|(a, _)| arena_agents.contains(a)) {
-            if in_flight[arena] >= cap {
-                break;
+        } else {
+            // An aim is taken ahead of the throw (under version 1, when the warning shows).
+            take_aims(state, &io, throwers.clone(), &config, rng);
+            if due(state, interval) {
+                learnable_throws(&mut balls, state, &io, &config, &targets, dodgers, throwers);
             }
-            let start = match announced {
-                Some(point) => point,
-                None => throw_point(&config, rngs.arena(arena)),
-            };
-            throw(&mut commands, state, arena, None, start, target, flight);
-            in_flight[arena] += 1;
         }
     }
 }
 
-/// Spawns one ball from `from` aimed at the standing height over `target`'s ground point.
-fn throw(
-    commands: &mut Commands,
+/// Whether the arena throws this tick; if so, the countdown to its next throw starts again.
+fn due(state: &mut ArenaState, interval: u32) -> bool {
+    if state.spawn_countdown > 0 {
+        return false;
+    }
+    state.spawn_countdown = interval;
+    true
+}
+
+/// The scripted thrower: one ball at each of `targets` (the positions of the arena's live
+/// players, in agent order) while the arena holds fewer than `max_projectiles` per player (of
+/// `players`). Where the balls start depends on the rules ([`ScriptedStart`]).
+fn scripted_throw(
+    balls: &mut Balls,
     state: &mut ArenaState,
-    arena: usize,
-    thrower: Option<usize>,
-    from: Vec3,
-    target: Vec3,
-    flight: u32,
+    config: &DodgeConfig,
+    rng: &mut impl RngCore,
+    players: usize,
+    targets: impl Iterator<Item = Vec3>,
 ) {
-    let aim = Vec3::new(target.x, target.y, PLAYER_CENTRE_HEIGHT);
-    commands.spawn((
-        Projectile {
-            arena,
-            id: state.next_projectile_id,
-            thrower,
-        },
-        Motion {
-            position: from,
-            velocity: launch_velocity(from, aim, flight),
-        },
-    ));
-    state.next_projectile_id += 1;
-    state.last_throw = Some(Throw { from, at: aim });
+    let cap = config.max_projectiles as usize * players;
+    let start = ScriptedStart::of_throw(state, config, rng);
+    for target in targets {
+        if *balls.in_flight >= cap {
+            break;
+        }
+        let from = start.ball(config, rng);
+        balls.throw(state, None, from, target);
+    }
+}
+
+/// Where the scripted thrower's balls of one throw start, by rules version.
+enum ScriptedStart {
+    /// Version 0: each ball from its own point, drawn as it is thrown.
+    Drawn,
+    /// Version 1: every ball from the point announced before the throw.
+    Announced(Vec3),
+}
+
+impl ScriptedStart {
+    /// Under version 1, takes the announced point and draws the next one at once (to be
+    /// announced before the next throw).
+    fn of_throw(state: &mut ArenaState, config: &DodgeConfig, rng: &mut impl RngCore) -> Self {
+        match state.next_throw.filter(|_| config.version >= 1) {
+            Some(point) => {
+                state.next_throw = Some(throw_point(config, rng));
+                Self::Announced(point)
+            }
+            None => Self::Drawn,
+        }
+    }
+
+    fn ball(&self, config: &DodgeConfig, rng: &mut impl RngCore) -> Vec3 {
+        match self {
+            Self::Announced(point) => *point,
+            Self::Drawn => throw_point(config, rng),
+        }
+    }
+}
+
+/// Learnable throwers: each whose start point is fixed throws one ball at its target dodger's
+/// position (none while no dodger is live), while the arena holds fewer than `max_projectiles`
+/// per dodger.
+fn learnable_throws(
+    balls: &mut Balls,
+    state: &mut ArenaState,
+    io: &AgentIo,
+    config: &DodgeConfig,
+    targets: &[(usize, Vec3)],
+    dodgers: Range<usize>,
+    throwers: Range<usize>,
+) {
+    let cap = config.max_projectiles as usize * dodgers.len();
+    for (slot, thrower) in throwers.enumerate() {
+        let Some(from) = state.plans[slot].take() else {
+            continue;
+        };
+        let at = target(io, dodgers.clone(), slot)
+            .and_then(|agent| targets.iter().find(|(a, _)| *a == agent));
+        if let Some(&(_, at)) = at.filter(|_| *balls.in_flight < cap) {
+            balls.throw(state, Some(thrower), from, at);
+        }
+    }
+}
+
+/// What throwing a ball in one arena needs: where to spawn it, how long it flies, and the
+/// arena's count of balls in flight.
+struct Balls<'a, 'w, 's> {
+    commands: &'a mut Commands<'w, 's>,
+    arena: usize,
+    flight: u32,
+    in_flight: &'a mut usize,
+}
+
+impl Balls<'_, '_, '_> {
+    /// Spawns one ball from `from` (thrown by learnable thrower `thrower`, or the scripted one)
+    /// aimed at the standing height over `target`'s ground point.
+    fn throw(&mut self, state: &mut ArenaState, thrower: Option<usize>, from: Vec3, target: Vec3) {
+        let aim = Vec3::new(target.x, target.y, PLAYER_CENTRE_HEIGHT);
+        self.commands.spawn((
+            Projectile {
+                arena: self.arena,
+                id: state.next_projectile_id,
+                thrower,
+            },
+            Motion {
+                position: from,
+                velocity: launch_velocity(from, aim, self.flight),
+            },
+        ));
+        state.next_projectile_id += 1;
+        state.last_throw = Some(Throw { from, at: aim });
+        *self.in_flight += 1;
+    }
 }
 
 /// Moves every projectile of a running arena one tick; removes those that left or came to rest.

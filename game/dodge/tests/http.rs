@@ -6,7 +6,10 @@ mod common;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{Actions, Connection, Server, encode, step_target};
+use common::{
+    Actions, BINARY, Connection, Server, encode, raw_request, refused_start, spawn_announcing,
+    step_target,
+};
 use serde_json::Value;
 
 fn json(reply: &common::Reply) -> Value {
@@ -21,7 +24,7 @@ fn png_header(bytes: &[u8]) -> (u32, u32, u8, u8) {
 
 #[test]
 fn bevy_rl_routes_with_four_agents() {
-    let server = Server::start(&["--agents", "4"]);
+    let server = Server::start(BINARY, &["--agents", "4"]);
     let reset = server.request("POST", "/reset", b"");
     assert_eq!(reset.status, 200);
     assert_eq!(reset.header("content-type"), Some("text/plain"));
@@ -64,14 +67,17 @@ fn bevy_rl_routes_with_four_agents() {
 
 #[test]
 fn spec_describes_spaces_in_gymnasium_terms() {
-    let server = Server::start(&[
-        "--agents",
-        "2",
-        "--arena-mode",
-        "separate",
-        "--action-space",
-        "continuous",
-    ]);
+    let server = Server::start(
+        BINARY,
+        &[
+            "--agents",
+            "2",
+            "--arena-mode",
+            "separate",
+            "--action-space",
+            "continuous",
+        ],
+    );
     let spec = json(&server.get("/spec"));
     assert_eq!(spec["protocol_version"], 1);
     assert_eq!(spec["game"], "dodge");
@@ -96,7 +102,7 @@ fn spec_describes_spaces_in_gymnasium_terms() {
 
 #[test]
 fn bad_requests_get_one_line_errors_and_change_nothing() {
-    let server = Server::start(&["--agents", "2"]);
+    let server = Server::start(BINARY, &["--agents", "2"]);
     let mut conn = server.connect();
     conn.request("GET", &step_target(&[Some("UP"), Some("DOWN")]), b"");
     let before = conn.request("GET", "/state", b"").body;
@@ -211,7 +217,7 @@ fn bad_requests_get_one_line_errors_and_change_nothing() {
 /// their codes, the connection closed, the server unharmed.
 #[test]
 fn transport_errors_are_json_and_leave_the_server_running() {
-    let server = Server::start(&["--agents", "2"]);
+    let server = Server::start(BINARY, &["--agents", "2"]);
     let before = server.get("/state").body;
     for (head, status, code) in [
         (
@@ -260,7 +266,7 @@ fn transport_errors_are_json_and_leave_the_server_running() {
 /// once others close, new ones are served again.
 #[test]
 fn connections_past_the_cap_get_503() {
-    let server = Server::start(&[]);
+    let server = Server::start(BINARY, &[]);
     let held: Vec<Connection> = (0..1024).map(|_| server.connect()).collect();
     // The server counts a connection once it has accepted it: let the last ones land.
     std::thread::sleep(Duration::from_millis(300));
@@ -274,7 +280,7 @@ fn connections_past_the_cap_get_503() {
 
 #[test]
 fn idle_and_per_request_connections_block_no_one() {
-    let server = Server::start(&[]);
+    let server = Server::start(BINARY, &[]);
     let _idle = Connection::open(&server.addr);
     let mut kept = server.connect();
     let mut left_open = Vec::new();
@@ -306,8 +312,8 @@ fn binary_path_matches_json_path_bit_for_bit() {
         "--seed",
         "4",
     ];
-    let json_server = Server::start(&args);
-    let bin_server = Server::start(&args);
+    let json_server = Server::start(BINARY, &args);
+    let bin_server = Server::start(BINARY, &args);
     let (mut a, mut b) = (json_server.connect(), bin_server.connect());
     let mut picker = Actions(5);
     for _ in 0..200 {
@@ -352,8 +358,8 @@ fn binary_path_matches_json_path_bit_for_bit() {
 #[test]
 fn two_processes_same_seed_identical_state_every_step() {
     let args = ["--agents", "4", "--seed", "5", "--level", "2"];
-    let (one, two) = (Server::start(&args), Server::start(&args));
-    let other = Server::start(&["--agents", "4", "--seed", "6", "--level", "2"]);
+    let (one, two) = (Server::start(BINARY, &args), Server::start(BINARY, &args));
+    let other = Server::start(BINARY, &["--agents", "4", "--seed", "6", "--level", "2"]);
     let (mut c1, mut c2, mut c3) = (one.connect(), two.connect(), other.connect());
     let mut picker = Actions(77);
     let mut differed = false;
@@ -384,7 +390,7 @@ fn wait_exit(server: &mut Server, within: Duration) -> Option<std::process::Exit
 #[test]
 fn sigterm_and_sigint_exit_cleanly() {
     for signal in ["-TERM", "-INT"] {
-        let mut server = Server::start(&[]);
+        let mut server = Server::start(BINARY, &[]);
         let _idle = server.connect();
         Command::new("kill")
             .arg(signal)
@@ -399,7 +405,7 @@ fn sigterm_and_sigint_exit_cleanly() {
 
 #[test]
 fn exit_with_parent_when_stdin_closes() {
-    let mut server = Server::start(&["--exit-with-parent"]);
+    let mut server = Server::start(BINARY, &["--exit-with-parent"]);
     assert_eq!(server.get("/state").status, 200);
     drop(server.child.stdin.take());
     assert!(
@@ -410,7 +416,7 @@ fn exit_with_parent_when_stdin_closes() {
 
 #[test]
 fn without_port_listens_on_bevy_rl_port() {
-    let (mut child, url) = common::spawn_announcing(&[]);
+    let (mut child, url) = spawn_announcing(BINARY, &[]);
     let _ = child.kill();
     let _ = child.wait();
     assert_eq!(url, "http://127.0.0.1:7878");
@@ -418,41 +424,27 @@ fn without_port_listens_on_bevy_rl_port() {
 
 #[test]
 fn non_loopback_needs_allow_remote_and_a_token() {
-    let refused = Command::new(env!("CARGO_BIN_EXE_bevy-dodge"))
-        .args(["--host", "0.0.0.0", "--port", "0"])
-        .output()
-        .unwrap();
-    assert!(!refused.status.success());
-    assert!(refused.stdout.is_empty(), "must not announce an address");
-    let why = String::from_utf8_lossy(&refused.stderr);
+    let why = refused_start(BINARY, &["--host", "0.0.0.0", "--port", "0"]);
     assert!(
         why.contains("--allow-remote") && why.contains("--token"),
         "{why}"
     );
-    let weak = Command::new(env!("CARGO_BIN_EXE_bevy-dodge"))
-        .args([
+    let weak = ["--host", "0.0.0.0", "--port", "0", "--allow-remote"];
+    refused_start(BINARY, &[&weak[..], &["--token", "short"]].concat());
+
+    let token = "0123456789abcdef-secret";
+    let (mut child, url) = spawn_announcing(
+        BINARY,
+        &[
             "--host",
             "0.0.0.0",
             "--port",
             "0",
             "--allow-remote",
             "--token",
-            "short",
-        ])
-        .output()
-        .unwrap();
-    assert!(!weak.status.success());
-
-    let token = "0123456789abcdef-secret";
-    let (mut child, url) = common::spawn_announcing(&[
-        "--host",
-        "0.0.0.0",
-        "--port",
-        "0",
-        "--allow-remote",
-        "--token",
-        token,
-    ]);
+            token,
+        ],
+    );
     let port = url.rsplit(':').next().unwrap().to_string();
     let addr = format!("127.0.0.1:{port}");
     let denied = Connection::open(&addr).request("GET", "/state", b"");
@@ -470,16 +462,4 @@ fn non_loopback_needs_allow_remote_and_a_token() {
     assert!(allowed.starts_with("HTTP/1.1 200"), "{allowed}");
     let _ = child.kill();
     let _ = child.wait();
-}
-
-fn raw_request(addr: &str, request: &str) -> String {
-    use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(addr).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .unwrap();
-    stream.write_all(request.as_bytes()).unwrap();
-    let mut buf = [0u8; 4096];
-    let n = stream.read(&mut buf).unwrap_or(0);
-    String::from_utf8_lossy(&buf[..n]).into_owned()
 }

@@ -4,6 +4,7 @@
 mod common;
 
 use bevy_gym_server::{Action, ResetRequest};
+use bevy_gym_testkit::default_mismatches;
 use common::env;
 use serde_json::json;
 
@@ -94,22 +95,54 @@ fn separate_arenas_reset_one_at_a_time() {
 #[test]
 fn shared_arena_continues_while_anyone_lives() {
     let mut e = env(&["--agents", "4", "--arena-mode", "shared", "--seed", "1"]);
-    let mut any_dead_step = None;
-    for step in 0..300 {
-        // agent 0 stands still (gets hit); the others flee sideways and back
-        let dir = if step % 40 < 20 { 3 } else { 4 };
+    let (mut steps, mut first_death, mut rewarded_after) = (0u64, None, false);
+    // Agent 0 stands still (gets hit); the others flee sideways and back.
+    while steps < 300 && e.finished_arenas().is_empty() {
+        let dir = if steps % 40 < 20 { 3 } else { 4 };
         let actions = (0..4)
             .map(|a| Some(Action::Discrete(if a == 0 { 0 } else { dir })))
             .collect();
         e.step(actions, &[]).unwrap();
-        if e.terminated()[0] && any_dead_step.is_none() {
-            any_dead_step = Some(step);
+        steps += 1;
+        if first_death.is_some() {
+            rewarded_after |= e.rewards()[1..].iter().any(|&r| r > 0.0);
+        } else if e.terminated()[0] {
+            first_death = Some(steps);
         }
     }
-    assert!(any_dead_step.is_some());
-    let state = e.state_json();
-    let doc: serde_json::Value = serde_json::from_str(&state).unwrap();
-    assert!(doc["arenas"][0]["episode_steps"].as_u64().unwrap() > any_dead_step.unwrap() as u64);
+    let first_death = first_death.expect("agent 0 stood still and was hit");
+    assert!(
+        steps > first_death + 10,
+        "the others outlive agent 0 by more than 10 steps ({first_death} of {steps})"
+    );
+    assert!(
+        rewarded_after,
+        "the live agents still earn after agent 0's death"
+    );
+    let doc: serde_json::Value = serde_json::from_str(&e.state_json()).unwrap();
+    assert_eq!(
+        doc["arenas"][0]["episode_steps"].as_u64(),
+        Some(steps),
+        "the arena ran every step while anyone lived, not only until the first death"
+    );
+}
+
+/// Started without option flags, dodge runs every default its `/spec` declares (the level's
+/// presets for the options declared `default: None`).
+#[test]
+fn declared_defaults_are_what_runs() {
+    let e = env(&[]);
+    let spec = e.spec_json().unwrap();
+    assert_eq!(default_mismatches(&spec), Vec::<String>::new());
+    let doc: serde_json::Value = serde_json::from_str(&spec).unwrap();
+    assert_eq!(
+        doc["options"]["projectile_spawn_interval"], 2.0,
+        "level 1's"
+    );
+    let level_two: serde_json::Value =
+        serde_json::from_str(&env(&["--level", "2"]).spec_json().unwrap()).unwrap();
+    assert_eq!(level_two["options"]["max_projectiles"], 25, "level 2's");
+    assert_eq!(level_two["options"]["image_size"], 84, "declared");
 }
 
 #[test]

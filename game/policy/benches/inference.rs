@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use bevy_gym_dodge::Dodge;
 use bevy_gym_policy::{Policy, PolicyDriver};
 use bevy_gym_server::{Action, Environment};
+use bevy_gym_testkit::bench::measure_time;
 
 /// How long each case runs after its warm-up, unless `INFERENCE_SECONDS` says otherwise.
 const MEASURE: Duration = Duration::from_secs(2);
@@ -15,31 +16,13 @@ const MEASURE: Duration = Duration::from_secs(2);
 const SMOKE: Duration = Duration::from_millis(20);
 const WARMUP_CALLS: usize = 50;
 
-fn measure_time() -> Duration {
-    let benching = std::env::args().any(|a| a == "--bench");
-    std::env::var("INFERENCE_SECONDS")
-        .ok()
-        .and_then(|s| s.parse::<f64>().ok())
-        .filter(|s| s.is_finite() && *s > 0.0)
-        .map_or(
-            if benching { MEASURE } else { SMOKE },
-            Duration::from_secs_f64,
-        )
-}
-
 fn fixture(name: &str) -> Policy {
-    let path = format!(
-        "{}/tests/fixtures/{name}.safetensors",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    Policy::load(path).expect("fixture loads")
+    Policy::load(bevy_gym_testkit::policy_fixture(name)).expect("fixture loads")
 }
 
+/// A dodge environment built from `bevy-dodge` command-line arguments.
 fn env(args: &[&str]) -> Environment<Dodge> {
-    let (settings, _) =
-        bevy_gym_dodge::cli::parse_from(std::iter::once("bevy-dodge").chain(args.iter().copied()))
-            .expect("valid arguments");
-    Environment::<Dodge>::new(bevy_gym_dodge::app(settings)).expect("environment starts")
+    bevy_gym_testkit::env(bevy_gym_dodge::cli::parse_from, bevy_gym_dodge::app, args)
 }
 
 struct Measured {
@@ -54,7 +37,10 @@ fn time(mut f: impl FnMut()) -> (usize, f64) {
     for _ in 0..WARMUP_CALLS {
         f();
     }
-    let (start, measure) = (Instant::now(), measure_time());
+    let (start, measure) = (
+        Instant::now(),
+        measure_time("INFERENCE_SECONDS", MEASURE, SMOKE),
+    );
     let mut calls = 0;
     while start.elapsed() < measure {
         for _ in 0..10 {
@@ -106,9 +92,7 @@ fn dodge_step(driven: bool) -> Measured {
             .expect("the policy fits dodge");
     }
     let (calls, us_per_call) = time(|| {
-        let done: Vec<usize> = (0..agents)
-            .filter(|&a| e.terminated()[a] || e.truncated()[a])
-            .collect();
+        let done = e.finished_arenas();
         // Driven agents' actions come from the policy; the others stand still.
         let action = (!driven).then_some(Action::Discrete(0));
         let actions = vec![action; agents];

@@ -1,19 +1,18 @@
 //! A policy driving some agents of a running environment through the plugin's driver hook: it
 //! acts exactly as the policy would if a client sent its actions, and client actions for its
-//! agents are ignored.
-
-mod common;
+//! agents are ignored. Played on the test kit's minimal game (Walker).
 
 use bevy_gym_policy::{Policy, PolicyDriver};
+use bevy_gym_testkit::{policy_fixture, walker};
 use serde_json::Value;
 
 const ARGS: [&str; 4] = ["--agents", "2", "--seed", "5"];
 
 #[test]
 fn a_driven_agent_plays_as_the_policy_and_ignores_client_actions() {
-    let policy = Policy::load(common::fixture("dqn_tiny")).unwrap();
+    let policy = Policy::load(policy_fixture("dqn_tiny")).unwrap();
     let driven = || {
-        let mut env = common::env(&ARGS);
+        let mut env = walker::env(&ARGS);
         env.set_driver(Box::new(PolicyDriver::new(policy.clone(), vec![0])))
             .unwrap();
         env
@@ -24,7 +23,7 @@ fn a_driven_agent_plays_as_the_policy_and_ignores_client_actions() {
     assert!(spec["agents"][1].get("driven_by").is_none());
 
     // The reference: no driver, the policy's action for agent 0 sent as a client would.
-    let mut reference = common::env(&ARGS);
+    let mut reference = walker::env(&ARGS);
     let mut by_hand = policy.clone();
     let width = by_hand.observation_len();
     for step in 0..60 {
@@ -48,8 +47,8 @@ fn a_driven_agent_plays_as_the_policy_and_ignores_client_actions() {
 
 #[test]
 fn options_that_the_policy_cannot_play_are_refused() {
-    let policy = Policy::load(common::fixture("dqn_tiny")).unwrap();
-    let mut env = common::env(&ARGS);
+    let policy = Policy::load(policy_fixture("dqn_tiny")).unwrap();
+    let mut env = walker::env(&ARGS);
     env.set_driver(Box::new(PolicyDriver::new(policy, vec![1])))
         .unwrap();
     let before = env.spec_json().unwrap();

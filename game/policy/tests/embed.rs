@@ -1,11 +1,10 @@
 //! docs/policy_in_game.md's embedding example, run: a policy inside an ordinary Bevy app (no
 //! server, no environment), as a resource that one system feeds and reads every frame.
 
-mod common;
-
 use bevy::prelude::*;
 use bevy_gym_policy::Policy;
 use bevy_gym_server::Action;
+use bevy_gym_testkit::policy_fixture;
 
 // ANCHOR: embed
 /// What an agent senses this frame, as the policy was trained to see it (dodge: 72 floats).
@@ -43,7 +42,7 @@ fn add_policy(app: &mut App, path: &str) {
 
 #[test]
 fn a_bevy_system_feeds_the_policy_and_applies_its_actions() {
-    let path = common::fixture("dqn_tiny");
+    let path = policy_fixture("dqn_tiny");
     let mut policy = Policy::load(&path).unwrap();
     let test = policy.test_set().unwrap().clone();
     let mut app = App::new();

@@ -1,15 +1,14 @@
 //! Every way a policy file or a game can be wrong gives one line that names what was found and
 //! what was expected.
 
-mod common;
-
 use bevy_gym_policy::{Policy, PolicyError};
 use bevy_gym_server::{AgentSpaces, Space};
+use bevy_gym_testkit::{policy_fixture, walker};
 use serde_json::{Value, json};
 
 /// The fixture `name` with its safetensors header (metadata included) edited by `edit`.
 fn edited(name: &str, edit: impl FnOnce(&mut Value)) -> Vec<u8> {
-    let bytes = std::fs::read(common::fixture(name)).unwrap();
+    let bytes = std::fs::read(policy_fixture(name)).unwrap();
     let n = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
     let mut header: Value = serde_json::from_slice(&bytes[8..8 + n]).unwrap();
     edit(&mut header);
@@ -142,7 +141,7 @@ fn spaces(observation: &[usize], action: Space) -> AgentSpaces {
 
 #[test]
 fn a_game_that_does_not_fit_is_named_agent_by_agent() {
-    let policy = Policy::load(common::fixture("dqn_tiny")).unwrap();
+    let policy = Policy::load(policy_fixture("dqn_tiny")).unwrap();
     let five = || Space::discrete_named(&["IDLE", "UP", "DOWN", "LEFT", "RIGHT"]);
     let game = [spaces(&[72], five()), spaces(&[8], five())];
     assert!(policy.check(&game, &[0]).is_ok());
@@ -155,7 +154,7 @@ fn a_game_that_does_not_fit_is_named_agent_by_agent() {
         "the policy is to drive agent_2 but the game has 2 agents; expected indices 0..1"
     );
 
-    let continuous = common::env(&["--action-space", "continuous"]);
+    let continuous = walker::env(&["--action-space", "continuous"]);
     assert_eq!(
         policy
             .check(continuous.spaces(), &[0])
@@ -163,9 +162,9 @@ fn a_game_that_does_not_fit_is_named_agent_by_agent() {
             .to_string(),
         "policy acts in Discrete(5) but agent_0's actions are Box(shape [3], [-1, 1])"
     );
-    let sac = Policy::load(common::fixture("sac_tiny")).unwrap();
+    let sac = Policy::load(policy_fixture("sac_tiny")).unwrap();
     assert!(sac.check(continuous.spaces(), &[0]).is_ok());
-    let discrete = common::env(&[]);
+    let discrete = walker::env(&[]);
     assert_eq!(
         sac.check(discrete.spaces(), &[0]).unwrap_err().to_string(),
         "policy acts in Box(shape [3], [-1, 1]) but agent_0's actions are Discrete(5)"

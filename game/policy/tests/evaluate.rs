@@ -1,15 +1,15 @@
 //! In-process evaluation plays exactly the Python evaluation's episodes (algos/algos_utils.py
-//! `evaluate`: one episode per arena of one server, seeded once) and owes nothing to timing.
-
-mod common;
+//! `evaluate`: one episode per arena of one server, seeded once) and owes nothing to timing. Played
+//! on the test kit's minimal game (Walker).
 
 use bevy_gym_policy::{Episode, Policy, Summary, evaluate};
 use bevy_gym_server::Action;
+use bevy_gym_testkit::{policy_fixture, walker};
 
 /// algos' evaluation, transcribed: step every arena until each has finished its first episode;
 /// returns and lengths in arena order.
 fn python_style(args: &[&str], policy: &mut Policy) -> Vec<(f64, u64)> {
-    let mut env = common::env(args);
+    let mut env = walker::env(args);
     let n = env.layout().num_agents;
     let (mut returns, mut lengths, mut finished) = (vec![0f64; n], vec![0u64; n], vec![false; n]);
     while !finished.iter().all(|f| *f) {
@@ -42,16 +42,14 @@ fn n_separate_arenas_play_the_python_evaluations_episodes() {
             "separate",
             "--seed",
             "10001",
-            "--level",
-            "1",
             "--action-space",
             extra,
             "--max-episode-steps",
             "300",
         ];
-        let mut policy = Policy::load(common::fixture(name)).unwrap();
+        let mut policy = Policy::load(policy_fixture(name)).unwrap();
         let expected = python_style(&args, &mut policy);
-        let mut env = common::env(&args);
+        let mut env = walker::env(&args);
         let episodes = evaluate(&mut env, &mut policy, 6);
         let mine: Vec<(f64, u64)> = episodes.iter().map(|e| (e.reward, e.length)).collect();
         assert_eq!(sorted(mine), sorted(expected.clone()), "{name}");
@@ -68,7 +66,7 @@ fn n_separate_arenas_play_the_python_evaluations_episodes() {
 
 #[test]
 fn more_episodes_than_arenas_continue_each_arenas_stream_and_stop_at_exactly_n() {
-    let mut policy = Policy::load(common::fixture("dqn_tiny")).unwrap();
+    let mut policy = Policy::load(policy_fixture("dqn_tiny")).unwrap();
     let args = [
         "--agents",
         "3",
@@ -79,7 +77,7 @@ fn more_episodes_than_arenas_continue_each_arenas_stream_and_stop_at_exactly_n()
         "--max-episode-steps",
         "50",
     ];
-    let run = |policy: &mut Policy| evaluate(&mut common::env(&args), policy, 7);
+    let run = |policy: &mut Policy| evaluate(&mut walker::env(&args), policy, 7);
     let episodes = run(&mut policy);
     assert_eq!(episodes.len(), 7);
     // Agent 0 owes 3 episodes, agents 1 and 2 owe 2 each.
@@ -94,7 +92,7 @@ fn more_episodes_than_arenas_continue_each_arenas_stream_and_stop_at_exactly_n()
         "the same seed plays the same episodes"
     );
     let shared = evaluate(
-        &mut common::env(&["--agents", "3", "--seed", "4", "--max-episode-steps", "50"]),
+        &mut walker::env(&["--agents", "3", "--seed", "4", "--max-episode-steps", "50"]),
         &mut policy,
         5,
     );

@@ -1,10 +1,9 @@
 //! The Rust forward pass equals PyTorch's on the fixtures' test inputs (written by the training
 //! scripts' exporter with PyTorch's outputs): max abs error ≤ 1e-4 and the same greedy actions.
 
-mod common;
-
 use bevy_gym_policy::{Head, Policy, argmax_of};
 use bevy_gym_server::Action;
+use bevy_gym_testkit::policy_fixture;
 
 const TOLERANCE: f64 = 1e-4;
 
@@ -19,7 +18,7 @@ fn max_abs_error<T: Copy + Into<f64>>(ours: &[T], theirs: &[f32]) -> f64 {
 
 #[test]
 fn dqn_outputs_and_greedy_actions_match_pytorch() {
-    let mut policy = Policy::load(common::fixture("dqn_tiny")).unwrap();
+    let mut policy = Policy::load(policy_fixture("dqn_tiny")).unwrap();
     let test = policy
         .test_set()
         .expect("the fixture has a test set")
@@ -46,7 +45,7 @@ fn dqn_outputs_and_greedy_actions_match_pytorch() {
 
 #[test]
 fn sac_mean_actions_match_pytorch() {
-    let mut policy = Policy::load(common::fixture("sac_tiny")).unwrap();
+    let mut policy = Policy::load(policy_fixture("sac_tiny")).unwrap();
     let test = policy
         .test_set()
         .expect("the fixture has a test set")
@@ -76,7 +75,7 @@ fn policy_head(policy: &Policy) -> &Head {
 #[test]
 fn a_batch_gives_each_row_what_it_gives_alone() {
     for name in ["dqn_tiny", "sac_tiny"] {
-        let mut policy = Policy::load(common::fixture(name)).unwrap();
+        let mut policy = Policy::load(policy_fixture(name)).unwrap();
         let test = policy.test_set().unwrap().clone();
         let batch = policy.outputs(&test.observations).to_vec();
         let width = policy.output_len();

@@ -20,7 +20,9 @@ pub trait GymGame: Send + Sync + 'static {
     const NAME: &'static str;
 
     /// The game's options, each declared once: `/reset?options=` and the CLI are checked against
-    /// them before [`Self::configure`] sees a value, and `/spec` publishes them.
+    /// them before [`Self::configure`] sees a value, `/spec` and `--help` publish them, and the
+    /// game starts with every declared `default` (so the game's own resource defaults never
+    /// decide what runs).
     const OPTIONS: &'static [OptionSpec] = &[];
 
     /// Ticks per step unless the settings say otherwise.
@@ -52,7 +54,13 @@ pub trait GymGame: Send + Sync + 'static {
     fn options(world: &World) -> Map<String, Value>;
 
     /// Applies `options` (already checked against [`Self::OPTIONS`]), or returns an error and
-    /// changes nothing. A full reset follows.
+    /// changes nothing. A full reset follows. What it receives:
+    /// - at start, every option that declares a `default`, with it, overlaid with the start
+    ///   options (the command-line flags); options declared with `default: None` appear only if
+    ///   given, so the game derives them from the others;
+    /// - on `/reset?options=`, only the keys given: the others keep their current values.
+    ///
+    /// The plugin's own options (`action_repeat`, `max_episode_steps`) never reach it.
     fn configure(world: &mut World, options: &Map<String, Value>) -> Result<(), EnvError>;
 
     /// Parses one agent's bevy_rl action string. The default accepts what the agent's action

@@ -166,7 +166,12 @@ impl Listener {
                     .auto_date_header(false)
                     // Idle keep-alive connections wait without a deadline (bevy_rl's clients
                     // never close theirs); hyper's header timeout would also time them out.
-                    .header_read_timeout(None);
+                    .header_read_timeout(None)
+                    // A client may shut down its write side once its requests are sent (legal
+                    // in HTTP/1.1: `nc -N`, some proxies); it still waits for every reply. By
+                    // default hyper takes that end-of-file for a broken connection and drops
+                    // the request in progress unanswered.
+                    .half_close(true);
                 let service = service_fn(move |request| {
                     let gate = gate.clone();
                     async move { Ok::<_, Infallible>(gate.handle(request).await) }

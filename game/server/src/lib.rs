@@ -3,9 +3,10 @@
 //! extensions of bevy_gym's `docs/protocol.md` (spec, seeded and partial resets, runtime
 //! options, truncation, one-round-trip binary steps).
 //!
-//! A game implements [`GymGame`] (declaring its options once, as [`OptionSpec`]s), puts its
-//! per-tick systems in the [`SimTick`] schedule (reading [`AgentIo`] actions, writing rewards and
-//! terminations, drawing from [`ArenaRngs`]) and adds [`EnvPlugin`] with its [`SimSettings`].
+//! A game implements [`GymGame`] (declaring its options once, as [`OptionSpec`]s: it starts with
+//! their defaults, the start options over them, whatever its own resources default to), puts
+//! its per-tick systems in the [`SimTick`] schedule (reading [`AgentIo`] actions, writing rewards
+//! and terminations, drawing from [`ArenaRngs`]) and adds [`EnvPlugin`] with its [`SimSettings`].
 //! Such an app is driven in process by [`Environment`], or served over HTTP by adding
 //! [`ServePlugin`]; a game's CLI flattens [`SimArgs`] and [`ServeArgs`] and adds its options'
 //! flags with [`options::augment`]. The game knows nothing about HTTP. A [`Driver`] set on the

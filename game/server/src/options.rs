@@ -45,7 +45,8 @@ pub struct OptionSpec {
     /// The key in `/reset?options=`; the flag is the same name in kebab case (`--image-size`).
     pub name: &'static str,
     pub kind: OptionKind,
-    /// The default as command-line text; `None` when other options decide it (the help says how).
+    /// The default as command-line text, which the game starts with unless the option is given;
+    /// `None` when other options decide it (the help says how).
     pub default: Option<&'static str>,
     /// One line for `--help` and `/spec`.
     pub help: &'static str,

@@ -44,7 +44,8 @@ pub struct SimSettings {
     pub action_repeat: u32,
     /// Steps before truncation (0: never).
     pub max_episode_steps: u32,
-    /// The game's start options (the same keys as `/reset?options=`).
+    /// The game's start options (the same keys as `/reset?options=`): the ones given; the game
+    /// starts with every declared default and these over them.
     pub options: Map<String, Value>,
 }
 

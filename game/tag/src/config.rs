@@ -83,7 +83,9 @@ pub struct TagConfig {
 }
 
 impl Default for TagConfig {
-    /// Every option at its default.
+    /// Every option at its declared default, derived from [`OPTIONS`]: the config unit tests
+    /// and code outside an environment start from. A running game does not depend on it: the
+    /// plugin starts it with the declared defaults.
     fn default() -> Self {
         let mut config = Self {
             pursuers: 0,

@@ -3,43 +3,9 @@
 
 mod common;
 
-use bevy_gym_server::{ResetRequest, Space};
-use common::{Actions, Server, binary_body, env, parse_frame};
-
-fn trajectory(args: &[&str], seed: u64, steps: usize) -> Vec<String> {
-    let mut e = env(args);
-    e.reset(ResetRequest {
-        seed: Some(seed),
-        ..Default::default()
-    })
-    .unwrap();
-    let spaces: Vec<Space> = e.action_spaces().into_iter().cloned().collect();
-    let spaces: Vec<&Space> = spaces.iter().collect();
-    let arenas = e.layout().num_arenas();
-    let mut picker = Actions(12345);
-    let mut out = Vec::with_capacity(steps);
-    for _ in 0..steps {
-        let actions = picker.fitting(&spaces).into_iter().map(Some).collect();
-        // Autoreset finished arenas in the same step, as a vector env would.
-        let done: Vec<usize> = (0..arenas)
-            .filter(|&a| {
-                e.layout()
-                    .agents_in(a)
-                    .all(|i| e.terminated()[i] || e.truncated()[i])
-            })
-            .collect();
-        e.step(actions, &done).unwrap();
-        let obs: Vec<u32> = e.observe().iter().map(|v| v.to_bits()).collect();
-        let rewards: Vec<u32> = e.rewards().iter().map(|v| v.to_bits()).collect();
-        out.push(format!(
-            "{}|{obs:?}|{rewards:?}|{:?}|{:?}",
-            e.state_json(),
-            e.terminated(),
-            e.truncated()
-        ));
-    }
-    out
-}
+use bevy_gym_server::Space;
+use bevy_gym_testkit::trajectory;
+use common::{Actions, BINARY, Server, binary_body, env, parse_frame};
 
 #[test]
 fn same_seed_same_trajectory_shared_with_bots() {
@@ -55,9 +21,9 @@ fn same_seed_same_trajectory_shared_with_bots() {
         "--max-episode-steps",
         "150",
     ];
-    let a = trajectory(&args, 7, 600);
-    assert_eq!(a, trajectory(&args, 7, 600));
-    assert_ne!(a, trajectory(&args, 8, 600));
+    let a = trajectory(env(&args), 7, 600);
+    assert_eq!(a, trajectory(env(&args), 7, 600));
+    assert_ne!(a, trajectory(env(&args), 8, 600));
 }
 
 #[test]
@@ -76,9 +42,9 @@ fn same_seed_same_trajectory_separate() {
         "--max-episode-steps",
         "100",
     ];
-    let a = trajectory(&args, 11, 600);
-    assert_eq!(a, trajectory(&args, 11, 600));
-    assert_ne!(a, trajectory(&args, 12, 600));
+    let a = trajectory(env(&args), 11, 600);
+    assert_eq!(a, trajectory(env(&args), 11, 600));
+    assert_ne!(a, trajectory(env(&args), 12, 600));
 }
 
 #[test]
@@ -111,8 +77,11 @@ fn two_processes_same_seed_identical_state_and_observations_every_step() {
             seed,
         ]
     };
-    let (one, two) = (Server::start(&args("5")), Server::start(&args("5")));
-    let other = Server::start(&args("6"));
+    let (one, two) = (
+        Server::start(BINARY, &args("5")),
+        Server::start(BINARY, &args("5")),
+    );
+    let other = Server::start(BINARY, &args("6"));
     let (mut c1, mut c2, mut c3) = (one.connect(), two.connect(), other.connect());
     let spaces = [
         Space::discrete_named(&["IDLE", "UP", "DOWN", "LEFT", "RIGHT"]),

@@ -7,7 +7,10 @@ mod common;
 use std::process::Command;
 
 use bevy_gym_server::Space;
-use common::{Actions, Server, action_strings, binary_body, encode, parse_frame, step_target};
+use common::{
+    Actions, BINARY, Server, action_strings, binary_body, encode, parse_frame, refused_start,
+    step_target,
+};
 use serde_json::{Value, json};
 
 const THREE: [&str; 6] = ["--agents", "3", "--pursuers", "1", "--seed", "9"];
@@ -30,7 +33,7 @@ fn spaces_of(spec: &Value) -> Vec<Space> {
 
 #[test]
 fn spec_shows_each_roles_spaces() {
-    let server = Server::start(&THREE);
+    let server = Server::start(BINARY, &THREE);
     let spec = json(&server.get("/spec"));
     assert_eq!(spec["game"], "tag");
     assert_eq!(spec["action_repeat"], 2);
@@ -56,7 +59,7 @@ fn spec_shows_each_roles_spaces() {
     assert_eq!(spec["options"]["pursuers"], 1);
     assert_eq!(spec["option_schema"]["bot_evaders"]["maximum"], 8);
     // --print-spec gives the same document without serving.
-    let printed = Command::new(env!("CARGO_BIN_EXE_bevy-tag"))
+    let printed = Command::new(BINARY)
         .args(THREE)
         .arg("--print-spec")
         .output()
@@ -69,7 +72,7 @@ fn spec_shows_each_roles_spaces() {
 
 #[test]
 fn binary_steps_with_mixed_actions_match_json_steps() {
-    let (json_server, bin_server) = (Server::start(&THREE), Server::start(&THREE));
+    let (json_server, bin_server) = (Server::start(BINARY, &THREE), Server::start(BINARY, &THREE));
     let spaces = spaces_of(&json(&json_server.get("/spec")));
     let spaces: Vec<&Space> = spaces.iter().collect();
     let (mut a, mut b) = (json_server.connect(), bin_server.connect());
@@ -130,7 +133,7 @@ fn binary_steps_with_mixed_actions_match_json_steps() {
 
 #[test]
 fn bevy_rl_step_takes_names_and_arrays_and_images_are_pngs() {
-    let server = Server::start(&THREE);
+    let server = Server::start(BINARY, &THREE);
     let reply = server.get(&step_target(&[Some("UP"), Some("[1, 0]"), None]));
     assert_eq!(reply.status, 200, "{}", reply.text());
     let state = json(&server.get("/state"));
@@ -169,7 +172,7 @@ fn bevy_rl_step_takes_names_and_arrays_and_images_are_pngs() {
 
 #[test]
 fn refused_options_are_400_and_change_nothing() {
-    let server = Server::start(&THREE);
+    let server = Server::start(BINARY, &THREE);
     let mut conn = server.connect();
     let before = conn.request("GET", "/state", b"").body;
     for options in [
@@ -196,21 +199,10 @@ fn refused_options_are_400_and_change_nothing() {
 
 #[test]
 fn a_senseless_start_is_refused_with_a_reason() {
-    let refused = Command::new(env!("CARGO_BIN_EXE_bevy-tag"))
-        .args(["--agents", "2", "--pursuers", "3", "--port", "0"])
-        .output()
-        .unwrap();
-    assert!(!refused.status.success());
-    assert!(refused.stdout.is_empty(), "must not announce an address");
-    let why = String::from_utf8_lossy(&refused.stderr);
+    let why = refused_start(BINARY, &["--agents", "2", "--pursuers", "3", "--port", "0"]);
     assert!(
         why.contains("no evader") && why.contains("expected"),
         "{why}"
     );
-    let bad_flag = Command::new(env!("CARGO_BIN_EXE_bevy-tag"))
-        .args(["--bot-evaders", "99"])
-        .output()
-        .unwrap();
-    assert!(!bad_flag.status.success());
-    assert!(String::from_utf8_lossy(&bad_flag.stderr).contains("--bot-evaders"));
+    assert!(refused_start(BINARY, &["--bot-evaders", "99"]).contains("--bot-evaders"));
 }

@@ -7,6 +7,7 @@ use bevy_gym_server::{Action, Environment, ResetRequest, Space};
 use bevy_gym_tag::Tag;
 use bevy_gym_tag::catching::{EVADER_TICK_REWARD, PURSUER_TICK_REWARD};
 use bevy_gym_tag::spawn::MIN_START_DISTANCE;
+use bevy_gym_testkit::default_mismatches;
 use common::{Actions, env, position, state, toward};
 use serde_json::{Value, json};
 
@@ -317,6 +318,14 @@ fn the_pursuers_option_sets_roles_and_spaces() {
     let doc = state(&mut e);
     assert_eq!(doc["arenas"][0]["agents"][0]["role"], "evader");
     assert_eq!(doc["arenas"][0]["bots"][0]["role"], "pursuer");
+}
+
+/// Started without option flags (two agents: one alone has no evader), tag runs every default
+/// its `/spec` declares.
+#[test]
+fn declared_defaults_are_what_runs() {
+    let spec = env(&["--agents", "2"]).spec_json().unwrap();
+    assert_eq!(default_mismatches(&spec), Vec::<String>::new());
 }
 
 #[test]

@@ -1,212 +1,31 @@
-//! Test support shared by the game crates' integration tests: a real server binary started on a
-//! free port and driven over raw HTTP/1.1 (no client library, so tests see the exact bytes), and a
-//! deterministic action picker independent of the games' random streams. Not published.
+//! Test support shared by the game crates' tests and benchmarks: a real server binary started on
+//! a free port and driven over raw HTTP/1.1 ([`http`]), in-process environments built from a
+//! game's command line and the trajectories determinism tests compare ([`in_process`]), a
+//! deterministic action picker independent of the games' random streams ([`Actions`]), a
+//! minimal game for tests that need a game but not a real one's rules ([`walker`]), and the
+//! check that keeps docs' snippets equal to the code they show ([`snippets`]), and what the
+//! benchmarks share ([`bench`]). Not published.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::path::{Path, PathBuf};
 
-use bevy_gym_server::{Action, Space};
-
+mod actions;
+pub mod bench;
+pub mod http;
+pub mod in_process;
 pub mod snippets;
+pub mod walker;
 
-/// One HTTP reply.
-#[derive(Debug)]
-pub struct Reply {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-}
+pub use actions::Actions;
+pub use http::{
+    Connection, Reply, Server, encode, raw_request, refused_start, spawn_announcing, step_target,
+};
+pub use in_process::{default_mismatches, env, trajectory};
 
-impl Reply {
-    pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// A running game server process, killed on drop.
-pub struct Server {
-    pub child: Child,
-    pub addr: String,
-    pub url: String,
-}
-
-impl Server {
-    /// Starts `binary` with `--port 0` plus `args` and reads its address from stdout.
-    pub fn start(binary: &str, args: &[&str]) -> Self {
-        let port_zero: Vec<&str> = ["--port", "0"]
-            .into_iter()
-            .chain(args.iter().copied())
-            .collect();
-        let (child, url) = spawn_announcing(binary, &port_zero);
-        assert!(
-            url.starts_with("http://127.0.0.1:"),
-            "first stdout line: {url:?}"
-        );
-        let addr = url.trim_start_matches("http://").to_string();
-        Self { child, addr, url }
-    }
-
-    pub fn connect(&self) -> Connection {
-        Connection::open(&self.addr)
-    }
-
-    /// One request on a fresh connection.
-    pub fn request(&self, method: &str, target: &str, body: &[u8]) -> Reply {
-        self.connect().request(method, target, body)
-    }
-
-    pub fn get(&self, target: &str) -> Reply {
-        self.request("GET", target, b"")
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts `binary args` and returns it with the address it announced on its first stdout line.
-pub fn spawn_announcing(binary: &str, args: &[&str]) -> (Child, String) {
-    let mut child = Command::new(binary)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{binary} starts: {e}"));
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("address line");
-    (child, line.trim().to_string())
-}
-
-/// A keep-alive HTTP/1.1 connection.
-pub struct Connection {
-    reader: BufReader<TcpStream>,
-}
-
-impl Connection {
-    pub fn open(addr: &str) -> Self {
-        let stream = TcpStream::connect(addr).expect("connect");
-        stream
-            .set_read_timeout(Some(Duration::from_secs(10)))
-            .unwrap();
-        stream.set_nodelay(true).unwrap();
-        Self {
-            reader: BufReader::new(stream),
-        }
-    }
-
-    pub fn request(&mut self, method: &str, target: &str, body: &[u8]) -> Reply {
-        let head = format!(
-            "{method} {target} HTTP/1.1\r\nHost: localhost\r\nContent-Length: {}\r\n\r\n",
-            body.len()
-        );
-        let stream = self.reader.get_mut();
-        stream.write_all(head.as_bytes()).unwrap();
-        stream.write_all(body).unwrap();
-        let mut status_line = String::new();
-        self.reader
-            .read_line(&mut status_line)
-            .expect("status line");
-        let status: u16 = status_line
-            .split_whitespace()
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or_else(|| panic!("bad status line {status_line:?}"));
-        let mut headers = Vec::new();
-        loop {
-            let mut line = String::new();
-            self.reader.read_line(&mut line).unwrap();
-            let line = line.trim_end();
-            if line.is_empty() {
-                break;
-            }
-            let (k, v) = line.split_once(':').unwrap();
-            headers.push((k.trim().to_string(), v.trim().to_string()));
-        }
-        let len: usize = headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
-            .map(|(_, v)| v.parse().unwrap())
-            .unwrap_or(0);
-        let mut body = vec![0u8; len];
-        self.reader.read_exact(&mut body).unwrap();
-        Reply {
-            status,
-            headers,
-            body,
-        }
-    }
-}
-
-/// Percent-encodes a query value (everything but unreserved characters).
-pub fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-/// `/step?payload=` for these action strings (`None` → `null`).
-pub fn step_target(actions: &[Option<&str>]) -> String {
-    let items: Vec<String> = actions
-        .iter()
-        .map(|a| match a {
-            Some(s) => format!("{{\"action\":{}}}", serde_json::to_string(s).unwrap()),
-            None => "{\"action\":null}".to_string(),
-        })
-        .collect();
-    format!(
-        "/step?payload={}",
-        encode(&format!("[{}]", items.join(",")))
-    )
-}
-
-/// A tiny deterministic action sequence generator (xorshift), independent of the game's RNG.
-pub struct Actions(pub u64);
-
-impl Actions {
-    pub fn next_index(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n
-    }
-}
-
-impl Actions {
-    /// One random action per agent, fitting its action space (continuous values on a 0.01 grid).
-    pub fn fitting(&mut self, spaces: &[&Space]) -> Vec<Action> {
-        spaces
-            .iter()
-            .map(|space| match space {
-                Space::Discrete { n, .. } => {
-                    Action::Discrete(self.next_index(u64::from(*n)) as u32)
-                }
-                Space::Box { .. } => Action::Continuous(
-                    (0..space.flat_len())
-                        .map(|_| self.next_index(201) as f32 / 100.0 - 1.0)
-                        .collect(),
-                ),
-            })
-            .collect()
-    }
+/// A committed policy file of the policy crate's tests (written by
+/// algos/make_policy_fixtures.py): `dqn_tiny` (72 observations → Discrete(5)) or `sac_tiny`
+/// (72 observations → Box [3] in [-1, 1]), both trained on dodge.
+pub fn policy_fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../policy/tests/fixtures")
+        .join(format!("{name}.safetensors"))
 }

@@ -4,9 +4,6 @@
 // Each test binary uses a part of this module.
 #![allow(dead_code, unused_imports)]
 
-use std::ops::{Deref, DerefMut};
-use std::process::Child;
-
 // ANCHOR: common_uses
 use bevy_gym_server::{Action, Environment};
 use bevy_gym_tag::Tag;
@@ -23,38 +20,13 @@ pub fn env(args: &[&str]) -> Environment<Tag> {
 }
 // ANCHOR_END: in_process
 
-pub use bevy_gym_testkit::{Actions, Connection, Reply, encode, step_target};
+pub use bevy_gym_testkit::{
+    Actions, Connection, Reply, Server, encode, raw_request, refused_start, spawn_announcing,
+    step_target,
+};
 
-/// A running `bevy-tag`, killed on drop (the shared `Server` with this crate's binary).
-pub struct Server(bevy_gym_testkit::Server);
-
-impl Server {
-    /// Starts `bevy-tag` with `--port 0` plus `args` and reads its address from stdout.
-    pub fn start(args: &[&str]) -> Self {
-        Self(bevy_gym_testkit::Server::start(
-            env!("CARGO_BIN_EXE_bevy-tag"),
-            args,
-        ))
-    }
-}
-
-impl Deref for Server {
-    type Target = bevy_gym_testkit::Server;
-    fn deref(&self) -> &Self::Target {
-        &self.0
-    }
-}
-
-impl DerefMut for Server {
-    fn deref_mut(&mut self) -> &mut Self::Target {
-        &mut self.0
-    }
-}
-
-/// Starts `bevy-tag args` and returns it with the address it announced on its first stdout line.
-pub fn spawn_announcing(args: &[&str]) -> (Child, String) {
-    bevy_gym_testkit::spawn_announcing(env!("CARGO_BIN_EXE_bevy-tag"), args)
-}
+/// The `bevy-tag` binary of this build.
+pub const BINARY: &str = env!("CARGO_BIN_EXE_bevy-tag");
 
 /// Little-endian binary action body (`i32` per discrete, `f32`s per continuous agent).
 pub fn binary_body(actions: &[Action]) -> Vec<u8> {

@@ -6,18 +6,20 @@ mod common;
 
 use std::process::{Command, Output};
 
-use bevy_gym_testkit::{Server, step_target};
+use bevy_gym_testkit::policy_fixture;
+use common::{BINARY, Server, step_target};
 use serde_json::Value;
 
 fn dodge(args: &[&str]) -> Output {
-    Command::new(common::dodge_binary())
+    Command::new(BINARY)
         .args(args)
         .output()
         .expect("bevy-dodge runs")
 }
 
+/// A committed policy fixture of the policy crate (trained on dodge), as a flag value.
 fn fixture(name: &str) -> String {
-    common::fixture(name).display().to_string()
+    policy_fixture(name).display().to_string()
 }
 
 #[test]
@@ -99,7 +101,7 @@ fn a_policy_that_does_not_fit_fails_with_one_line() {
 
 /// A served `bevy-dodge` (killed on drop).
 fn start(args: &[&str]) -> Server {
-    Server::start(common::dodge_binary().to_str().expect("UTF-8 path"), args)
+    Server::start(BINARY, args)
 }
 
 /// A bevy_rl `/step` with the two agents' action strings: its status.
