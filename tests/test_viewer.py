@@ -120,7 +120,7 @@ def test_tag_s_view_draws_its_arena(tmp_path: Path) -> None:
     rgb = np.asarray(image.convert("RGB")).astype(int)
     r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
     counts = {
-        # tag's scene: pursuers red cones, evaders blue balls, yellow walls (view.rs, lit).
+        # tag's scene: pursuers red blocks, evaders blue balls, yellow walls (view.rs, lit).
         "pursuer": int(((r > 150) & (g < 90) & (b < 90)).sum()),
         "evader": int(((b > 140) & (r < 110) & (b > g + 40)).sum()),
         "wall": int(((r > 150) & (g > 130) & (b < 90)).sum()),

@@ -3,15 +3,12 @@
 //! including the checks that need the agent layout (which agents are pursuers, who fills which
 //! arena).
 
-// ANCHOR: config_uses
 use bevy::prelude::Resource;
 use bevy_gym_server::{ArenaMode, EnvError, Layout, OptionKind, OptionSpec, options};
 use serde_json::{Map, Value};
 
 use crate::arena::Role;
-// ANCHOR_END: config_uses
 
-// ANCHOR: options
 /// Every option of the game; the flags of `bevy-tag` are these names in kebab case.
 pub const OPTIONS: &[OptionSpec] = &[
     OptionSpec {
@@ -29,7 +26,6 @@ pub const OPTIONS: &[OptionSpec] = &[
         default: Some("4"),
         help: "Pursuers' speed (units/s).",
     },
-    // ANCHOR_END: options
     OptionSpec {
         name: "evader_speed",
         kind: OptionKind::Number {

@@ -24,7 +24,6 @@ pub struct Tag;
 #[derive(Resource, Default)]
 pub(crate) struct ObservationScratch(Vec<(f32, usize)>);
 
-// ANCHOR: gym_game
 impl GymGame for Tag {
     const NAME: &'static str = "tag";
     const OPTIONS: &'static [OptionSpec] = crate::config::OPTIONS;
@@ -37,6 +36,7 @@ impl GymGame for Tag {
         TICK_SECONDS
     }
 
+    // ANCHOR: spaces
     fn spaces(world: &World, agent: usize) -> AgentSpaces {
         // Each role has its own spaces; the plugin pads the shorter observations.
         match world.resource::<TagConfig>().role_of(agent) {
@@ -50,6 +50,7 @@ impl GymGame for Tag {
             },
         }
     }
+    // ANCHOR_END: spaces
 
     fn image(world: &World) -> ImageSpec {
         let size = world.resource::<TagConfig>().image_size;
@@ -116,4 +117,3 @@ impl GymGame for Tag {
         )
     }
 }
-// ANCHOR_END: gym_game

@@ -22,14 +22,11 @@ pub mod state;
 #[cfg(feature = "viewer")]
 pub mod view;
 
-// ANCHOR: lib_uses
 use bevy::prelude::*;
 use bevy_gym_server::{EnvPlugin, SimSettings, SimTick};
 
 pub use game::Tag;
-// ANCHOR_END: lib_uses
 
-// ANCHOR: plugin
 /// The gameplay: the game's resources, a body per agent, and one tick as a chain of systems.
 pub struct TagPlugin;
 
@@ -62,4 +59,3 @@ pub fn app(settings: SimSettings) -> App {
     app.add_plugins((EnvPlugin::<Tag>::new(settings), TagPlugin));
     app
 }
-// ANCHOR_END: plugin

@@ -1,5 +1,5 @@
 //! `bevy-tag-view` (cargo feature `viewer`): tag in a 3D window on `bevy_gym_view`, from its scene
-//! alone: each arena a floor with walls seen from above, pursuers as red cones, evaders as blue
+//! alone: each arena a floor with walls seen from above, pursuers as red blocks, evaders as blue
 //! balls (scripted bots paler), a caught evader grey and flat.
 
 use bevy::prelude::*;
@@ -48,7 +48,7 @@ fn to_bevy(p: Vec2, height: f32) -> Vec3 {
 /// The looks a body switches between.
 #[derive(Resource)]
 struct Looks {
-    cone: Handle<Mesh>,
+    block: Handle<Mesh>,
     ball: Handle<Mesh>,
     /// Pursuer agent, pursuer bot, evader agent, evader bot, caught.
     materials: [Handle<StandardMaterial>; 5],
@@ -116,7 +116,7 @@ fn setup(
         }
     }
     commands.insert_resource(Looks {
-        cone: meshes.add(Cone::new(BODY_RADIUS * 1.3, 1.0)),
+        block: meshes.add(Cuboid::from_length(BODY_RADIUS * 2.0)),
         ball: meshes.add(Sphere::new(BODY_RADIUS)),
         materials: [
             materials.add(Color::srgb(0.95, 0.2, 0.12)),
@@ -175,7 +175,7 @@ fn sync_bodies(
         let bot = matches!(body.id, BodyId::Bot(_));
         let (look, shape, height, scale) = match (body.role, body.caught) {
             (_, true) => (4, &looks.ball, 0.08, Vec3::new(1.0, 0.25, 1.0)),
-            (Role::Pursuer, _) => (usize::from(bot), &looks.cone, 0.5, Vec3::ONE),
+            (Role::Pursuer, _) => (usize::from(bot), &looks.block, BODY_RADIUS, Vec3::ONE),
             (Role::Evader, _) => (2 + usize::from(bot), &looks.ball, BODY_RADIUS, Vec3::ONE),
         };
         mesh.0 = shape.clone();

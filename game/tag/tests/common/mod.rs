@@ -4,21 +4,14 @@
 // Each test binary uses a part of this module.
 #![allow(dead_code, unused_imports)]
 
-// ANCHOR: common_uses
 use bevy_gym_server::{Action, Environment};
 use bevy_gym_tag::Tag;
-// ANCHOR_END: common_uses
 use serde_json::Value;
 
-// ANCHOR: in_process
 /// An in-process environment built from `bevy-tag` command-line arguments.
 pub fn env(args: &[&str]) -> Environment<Tag> {
-    let (settings, _) =
-        bevy_gym_tag::cli::parse_from(std::iter::once("bevy-tag").chain(args.iter().copied()))
-            .expect("valid arguments");
-    Environment::<Tag>::new(bevy_gym_tag::app(settings)).expect("environment starts")
+    bevy_gym_testkit::env(bevy_gym_tag::cli::parse_from, bevy_gym_tag::app, args)
 }
-// ANCHOR_END: in_process
 
 pub use bevy_gym_testkit::{
     Actions, Connection, Reply, Server, encode, raw_request, refused_start, spawn_announcing,
