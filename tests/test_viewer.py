@@ -142,7 +142,7 @@ def test_the_template_s_smallest_scene_draws_its_arenas(tmp_path: Path) -> None:
     rgb = np.asarray(Image.open(shot).convert("RGB")).astype(int)
     r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
     agents = int(((b > 140) & (r < 110) & (b > g + 40)).sum())
-    targets = int(((g > 140) & (r < 100) & (b < 120)).sum())
+    targets = int(((g > 200) & (r < 120) & (g > b + 60)).sum())
     assert agents > 3 and targets > 3, f"agents {agents}, targets {targets}"
 
 

@@ -27,7 +27,9 @@ impl LiveGame for MyGame {
         frame.targets.clone_from(&world.resource::<Targets>().0);
         frame.agents.clear();
         for &entity in &world.resource::<AgentEntities>().0 {
-            frame.agents.push(world.get::<Position>(entity).map_or(Vec2::ZERO, |p| p.0));
+            frame
+                .agents
+                .push(world.get::<Position>(entity).map_or(Vec2::ZERO, |p| p.0));
         }
     }
 }
@@ -65,7 +67,11 @@ fn setup(
         DirectionalLight::default(),
         Transform::from_xyz(2.0, 10.0, 4.0).looking_at(Vec3::ZERO, Vec3::Y),
     ));
-    let floor = meshes.add(Plane3d::default().mesh().size(2.0 * HALF_SIZE, 2.0 * HALF_SIZE));
+    let floor = meshes.add(
+        Plane3d::default()
+            .mesh()
+            .size(2.0 * HALF_SIZE, 2.0 * HALF_SIZE),
+    );
     let target = meshes.add(Cylinder::new(0.5, 0.05));
     let ball = meshes.add(Sphere::new(0.3));
     let arenas = config.layout.num_arenas();
