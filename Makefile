@@ -77,11 +77,14 @@ test-viewer: viewer template-view
 	BEVY_GYM_REQUIRE_VIEWER=1 xvfb-run -a -s "-screen 0 1280x720x24" \
 		$(PYTHON) -m pytest -q -m viewer
 
-## Style gates of the views' code (a separate build: the default one never compiles it).
+## Style gates of the views' code, the template's included (a separate build: the default one
+## never compiles it).
 lint-viewer: viewer
 	cd game && $(CARGO) clippy --locked -p bevy_gym_view -p bevy_gym_dodge -p bevy_gym_tag \
 		--features bevy_gym_view/window,bevy_gym_dodge/viewer,bevy_gym_tag/viewer \
 		--all-targets -- -D warnings
+	$(copy_template)
+	$(TEMPLATE_CARGO) clippy --locked --features viewer --all-targets -- -D warnings
 
 ## Every test: the games' cargo tests, then the Python tests against the real servers.
 test: install test-rust test-python
