@@ -10,6 +10,7 @@ CARGO ?= cargo
 GAMES := ./game ./game/tag
 INSTALLED := $(VENV)/.bevy_gym-installed
 RLLIB_INSTALLED := $(VENV)/.bevy_gym-rllib-installed
+CAMERA_INSTALLED := $(VENV)/.bevy_gym-camera-installed
 # The games' windowed views (each game's cargo feature `viewer`, on the bevy_gym_view crate).
 VIEWERS := $(VENV)/bin/bevy-dodge-view $(VENV)/bin/bevy-tag-view
 # apt-get needs root: through sudo unless we are root already (as in containers and CI).
@@ -18,7 +19,8 @@ SOURCES := pyproject.toml $(shell find game -path '*/target' -prune -o \( -name 
 	-name Cargo.toml -o -name Cargo.lock -o -name pyproject.toml \) -print 2>/dev/null)
 
 .PHONY: install train test test-rust test-python test-fast bench lint headless format rllib \
-	train-rllib test-rllib viewer viewer-deps test-viewer lint-viewer template template-view
+	train-rllib test-rllib viewer viewer-deps test-viewer lint-viewer template template-view \
+	camera test-camera
 
 ## Create $(VENV) if missing, then install bevy_gym (editable, with training and dev extras) and
 ## build every game server (bevy-dodge, bevy-tag) into it.
@@ -70,6 +72,28 @@ $(VENV)/bin/bevy-%-view: $(INSTALLED) $(SOURCES)
 		--bin bevy-$*-view --root "$(abspath $(VENV))"
 	strip $@
 
+## The camera sensor (`--image-source camera`; in Python `image_source="camera"`): bevy-dodge
+## rebuilt with dodge's 3D scene rendered as the agents' images by Bevy, with no window, over the
+## headless one `make install` put in $(VENV). Built with the views' cargo features (`viewer`,
+## which includes `camera`), so one build of Bevy's render crates serves both. Needs Vulkan (Mesa's
+## software driver renders without a GPU): `make viewer-deps`. `make install` puts the headless
+## bevy-dodge back when the sources change; this target then rebuilds it.
+camera: $(CAMERA_INSTALLED)
+
+$(CAMERA_INSTALLED): $(INSTALLED) $(SOURCES)
+	cd game && $(CARGO) install --locked --force --path dodge --features viewer --bin bevy-dodge \
+		--root "$(abspath $(VENV))"
+	strip $(VENV)/bin/bevy-dodge
+	touch $@
+
+## The camera sensor's tests, with no display: the sensor on a minimal game (layout, the state
+## after the step, warm-up, grey, the start-up error without a Vulkan driver), then dodge's camera
+## images through Python (shape, the 3D scene, the same images from two processes).
+test-camera: camera
+	cd game && env -u DISPLAY $(CARGO) test --locked --release -p bevy_gym_server -p bevy_gym_view \
+		--features bevy_gym_view/window --lib --test sensor
+	env -u DISPLAY BEVY_GYM_REQUIRE_CAMERA=1 $(PYTHON) -m pytest -q -m camera
+
 ## The viewer's tests, under a virtual display with Mesa's software Vulkan (lavapipe).
 ## (The simulation side of the views, bevy_gym_view without `window`, is headless: `make test`
 ## covers it.)
@@ -80,7 +104,7 @@ test-viewer: viewer template-view
 ## Style gates of the views' code, the template's included (a separate build: the default one
 ## never compiles it).
 lint-viewer: viewer
-	cd game && $(CARGO) clippy --locked -p bevy_gym_view -p bevy_gym_dodge -p bevy_gym_tag \
+	cd game && $(CARGO) clippy --locked -p bevy_gym_server -p bevy_gym_view -p bevy_gym_dodge -p bevy_gym_tag \
 		--features bevy_gym_view/window,bevy_gym_dodge/viewer,bevy_gym_tag/viewer \
 		--all-targets -- -D warnings
 	$(copy_template)

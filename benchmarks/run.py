@@ -3,7 +3,7 @@
 redraw the plot. Figures, not pass/fail: the exit status is 0 even when a target is missed.
 
     python benchmarks/run.py [--json benchmarks/results.json] [--skip-cargo] [--skip-dqn]
-                             [--skip-learners]
+                             [--skip-learners] [--skip-camera]
                              [--plot docs/performance/throughput.png] [--binary PATH]"""
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+import camera
 import cases
 import server_costs
 from harness import REPO, Row, machine
@@ -175,6 +176,7 @@ def main() -> None:
     parser.add_argument("--skip-cargo", action="store_true", help="no in-process floor")
     parser.add_argument("--skip-dqn", action="store_true", help="no DQN run")
     parser.add_argument("--skip-learners", action="store_true", help="no pixel or policy rows")
+    parser.add_argument("--skip-camera", action="store_true", help="no camera sensor rows")
     parser.add_argument("--binary", help="the bevy-dodge to measure (default: the installed one)")
     args = parser.parse_args()
     cargo = os.environ.get("CARGO", "cargo")
@@ -191,6 +193,9 @@ def main() -> None:
         inproc, cargo_table = server_costs.in_process_rows(cargo)
         rows.extend(inproc)
     rows.extend(cases.all_rows(binary, log))
+    if not args.skip_camera:
+        log("camera sensor vs raster (benchmarks/camera.py)")
+        rows.extend(camera.camera_rows(binary))
     log("reset, start, memory")
     rows.extend(server_costs.reset_rows())
     rows.extend(server_costs.start_rows(binary))

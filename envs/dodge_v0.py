@@ -77,6 +77,9 @@ gymnasium.make_vec("bevy_gym/Dodge-v0", num_envs=8, ...)  # same keywords, one s
   the windowed server `bevy-dodge-view` instead (`make viewer`; needs a display), which draws
   every step in 3D ([docs/viewer.md](https://github.com/bevy-gym/bevy_gym/blob/main/docs/viewer.md)).
 - `image_size`, `grayscale`: the pixel observation's side in pixels (32–512) and colour.
+- `image_source`: `"raster"` (the top-down image, drawn in microseconds) or `"camera"` (the 3D
+  scene of the view, rendered by Bevy's cameras with no window; a `bevy-dodge` built by
+  `make camera`: [docs/camera.md](https://github.com/bevy-gym/bevy_gym/blob/main/docs/camera.md)).
 - `action_repeat`: simulation ticks per step (1–1000).
 - `server_url`: connect to a running `bevy-dodge` (`http://127.0.0.1:PORT`) instead of launching
   one; the configuration is then applied through its reset options.

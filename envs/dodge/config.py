@@ -55,6 +55,7 @@ class DodgeConfig:
     render_mode: str | None = None  # "rgb_array"; "human": the windowed server, bevy-dodge-view
     image_size: int = 84
     grayscale: bool = False
+    image_source: str = "raster"  # "camera": the 3D scene seen by its cameras (`make camera`)
     action_repeat: int = 4  # simulation ticks per step
     server_url: str | None = None  # a running server instead of launching one
     binary: str | None = None  # bevy-dodge's path (default: the venv's scripts dir, then PATH)
@@ -84,7 +85,10 @@ class DodgeConfig:
 
     def options(self) -> dict[str, Any]:
         """The runtime options (`/reset?options=`) that put a server in this configuration."""
-        return {
+        # Sent only when it is not the default, so servers from before the camera sensor still
+        # take every configuration they can serve.
+        source = {} if self.image_source == "raster" else {"image_source": self.image_source}
+        return source | {
             "level": self.level,
             "action_space": self.action_space,
             "image_size": self.image_size,

@@ -8,7 +8,7 @@ pub mod agents;
 pub mod config;
 pub mod game;
 pub mod rules;
-#[cfg(feature = "viewer")]
+#[cfg(feature = "camera")]
 pub mod view;
 
 use bevy::prelude::*;
@@ -43,6 +43,9 @@ impl Plugin for MyGamePlugin {
 pub fn app(settings: SimSettings) -> App {
     let mut app = App::new();
     app.add_plugins((EnvPlugin::<MyGame>::new(settings), MyGamePlugin));
+    // With `--image-source camera`, the view's scene renders the agents' images.
+    #[cfg(feature = "camera")]
+    app.add_plugins(bevy_gym_view::scene::sensor::SensorScene::<MyGame>::default());
     app
 }
 // ANCHOR_END: lib

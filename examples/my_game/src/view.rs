@@ -6,8 +6,8 @@
 // ANCHOR: view
 use bevy::prelude::*;
 use bevy_gym_view::LiveGame;
-use bevy_gym_view::window::layout::arena_origin;
-use bevy_gym_view::window::{Draw, Scene, Shown, ViewConfig};
+use bevy_gym_view::scene::layout::arena_origin;
+use bevy_gym_view::scene::{Draw, Scene, Shown, ViewConfig};
 
 use crate::agents::{AgentEntities, Position, Targets};
 use crate::{HALF_SIZE, MyGame};

@@ -17,7 +17,7 @@ pub mod projectiles;
 pub mod scoring;
 pub mod state;
 pub mod throwers;
-#[cfg(feature = "viewer")]
+#[cfg(feature = "camera")]
 pub mod view;
 
 use bevy::prelude::*;
@@ -67,12 +67,16 @@ fn player_body(agent: usize, arena: usize) -> impl Bundle {
     )
 }
 
-/// A dodge app to drive in process (`Environment::new`) or to serve (add `ServePlugin`).
+/// A dodge app to drive in process (`Environment::new`) or to serve (add `ServePlugin`); with
+/// the `camera` feature and `--image-source camera`, the view's 3D scene is the agents' sensor.
 pub fn app(settings: SimSettings) -> App {
     let mut app = App::new();
     app.add_plugins(EnvPlugin::<Dodge>::new(settings))
         .add_plugins(DodgePlugin {
             config: config::DodgeConfig::default(),
         });
+    // Without the feature, the environment refuses `--image-source camera`, saying why.
+    #[cfg(feature = "camera")]
+    app.add_plugins(bevy_gym_view::scene::sensor::SensorScene::<Dodge>::default());
     app
 }

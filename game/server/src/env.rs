@@ -12,7 +12,7 @@ use crate::game::GymGame;
 use crate::lockstep::{AgentIo, ArenaRngs, SimTick};
 use crate::options;
 use crate::protocol::{AgentSpecDoc, ObservationSlots, PROTOCOL_VERSION, ResetRequest, SpecDoc};
-use crate::settings::{SERVER_OPTIONS, SimSettings};
+use crate::settings::{ImageSource, SERVER_OPTIONS, SimSettings};
 use crate::spec::{AgentSpaces, ImageSpec, Layout, Space};
 use crate::spectator::{Moment, Spectator};
 
@@ -52,6 +52,10 @@ impl<G: GymGame> Environment<G> {
     pub fn new(mut app: App) -> Result<Self, EnvError> {
         let layout = &app.world().resource::<SimSettings>().layout;
         layout.check().map_err(EnvError::InvalidOptions)?;
+        #[cfg(feature = "camera")]
+        if crate::camera::is_on(app.world()) {
+            crate::camera::start(&mut app)?;
+        }
         app.finish();
         app.cleanup();
         app.update();
@@ -81,6 +85,24 @@ impl<G: GymGame> Environment<G> {
         // Every declared default, then the start options over them: the game starts exactly as
         // its `OptionSpec`s say, whatever its resource's `Default` holds, so `/spec`, `--help`
         // and the running game cannot disagree.
+        match (settings.image_source, env.image_source()) {
+            (ImageSource::Camera, "raster") => {
+                return Err(EnvError::InvalidOptions(format!(
+                    "--image-source camera: {} has no camera sensor in this build; expected a \
+                     binary built with the game's `camera` cargo feature, or --image-source \
+                     raster",
+                    G::NAME
+                )));
+            }
+            (ImageSource::Raster, "camera") => {
+                return Err(EnvError::Internal(
+                    "the game added its camera sensor with --image-source raster; expected it \
+                     only with --image-source camera"
+                        .into(),
+                ));
+            }
+            _ => {}
+        }
         let mut options = options::defaults(G::OPTIONS);
         options.extend(settings.options.clone());
         options.insert("action_repeat".into(), settings.action_repeat.into());
@@ -339,11 +361,22 @@ impl<G: GymGame> Environment<G> {
             .filter_map(|spec| Some((spec.name.to_string(), game_options.remove(spec.name)?)))
             .collect();
         for (key, value) in options::validate(SERVER_OPTIONS, &server_options, &[])? {
-            // The schema's range keeps both within u32.
-            let value = value.as_u64().unwrap_or_default() as u32;
+            // The schema's range keeps both integers within u32.
+            let number = value.as_u64().unwrap_or_default() as u32;
             match key.as_str() {
-                "action_repeat" => params.action_repeat = value,
-                _ => params.max_episode_steps = value,
+                "action_repeat" => params.action_repeat = number,
+                "max_episode_steps" => params.max_episode_steps = number,
+                _ => {
+                    let running = self.image_source();
+                    if value.as_str() != Some(running) {
+                        return Err(EnvError::InvalidOptions(format!(
+                            "image_source is fixed when the server starts (this one renders \
+                             with '{running}'); expected '{running}', or a server started with \
+                             --image-source {value}",
+                            value = value.as_str().unwrap_or_default()
+                        )));
+                    }
+                }
             }
         }
         let game_options = options::validate(G::OPTIONS, &game_options, SERVER_OPTIONS)?;
@@ -459,12 +492,40 @@ impl<G: GymGame> Environment<G> {
         &self.observation_lens
     }
 
-    /// Every agent's image, agent-major, H×W×C `u8` each.
+    /// Every agent's image, agent-major, H×W×C `u8` each: drawn by the game
+    /// ([`GymGame::render`]) or, with the camera sensor on, rendered by its cameras.
+    ///
+    /// # Panics
+    /// When the camera sensor fails (a lost device); [`try_render`](Self::try_render) returns
+    /// that error instead.
     pub fn render(&mut self) -> &[u8] {
+        if let Err(why) = self.try_render() {
+            panic!("{why}");
+        }
+        &self.pixels
+    }
+
+    /// [`render`](Self::render), with the camera sensor's failures as errors.
+    pub fn try_render(&mut self) -> Result<&[u8], EnvError> {
         self.pixels
             .resize(self.image.bytes() * self.layout.num_agents, 0);
+        #[cfg(feature = "camera")]
+        if crate::camera::is_on(self.app.world()) {
+            crate::camera::capture(&mut self.app, self.image, &self.layout, &mut self.pixels)?;
+            return Ok(&self.pixels);
+        }
         G::render(self.app.world_mut(), &mut self.pixels);
-        &self.pixels
+        Ok(&self.pixels)
+    }
+
+    /// Where images come from: `"camera"` (the camera sensor) or `"raster"` (the game draws
+    /// them).
+    pub fn image_source(&self) -> &'static str {
+        #[cfg(feature = "camera")]
+        if crate::camera::is_on(self.app.world()) {
+            return "camera";
+        }
+        "raster"
     }
 
     /// The images drawn by the last [`render`](Self::render) call.
@@ -486,6 +547,7 @@ impl<G: GymGame> Environment<G> {
             "max_episode_steps".into(),
             self.params.max_episode_steps.into(),
         );
+        options.insert("image_source".into(), self.image_source().into());
         let mut option_schema = options::json_schema(G::OPTIONS);
         if let Value::Object(schema) = &mut option_schema {
             for spec in SERVER_OPTIONS {
@@ -509,6 +571,7 @@ impl<G: GymGame> Environment<G> {
             arena_mode: self.layout.mode,
             game: G::NAME,
             image: self.image,
+            image_source: self.image_source(),
             max_episode_steps: self.params.max_episode_steps,
             num_agents: self.layout.num_agents,
             num_arenas: self.layout.num_arenas(),

@@ -18,6 +18,8 @@
 //! below it).
 
 mod action;
+#[cfg(feature = "camera")]
+pub mod camera;
 mod cli;
 mod driver;
 mod env;
@@ -47,6 +49,6 @@ pub use options::{OptionKind, OptionSpec};
 pub use plugin::EnvPlugin;
 pub use protocol::{PROTOCOL_VERSION, ResetRequest};
 pub use serve::{BEVY_RL_PORT, ServeArgs, ServePlugin, serve};
-pub use settings::{MAX_AGENTS, SimArgs, SimSettings};
+pub use settings::{ImageSource, MAX_AGENTS, SimArgs, SimSettings};
 pub use spec::{AgentSpaces, ArenaMode, Dtype, ImageSpec, Layout, Space};
 pub use spectator::{Moment, Spectator};

@@ -45,6 +45,8 @@ pub struct SpecDoc<'a> {
     pub arena_mode: ArenaMode,
     pub game: &'a str,
     pub image: ImageSpec,
+    /// Where images come from: "raster" (drawn by the game) or "camera" (its Bevy cameras).
+    pub image_source: &'a str,
     pub max_episode_steps: u32,
     pub num_agents: usize,
     pub num_arenas: usize,

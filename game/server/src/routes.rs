@@ -62,7 +62,7 @@ fn route<G: GymGame>(
             Query::parse(query, &[])?;
             let image = env.image();
             let n = env.layout().num_agents;
-            let png = encode_tiled_png(env.render(), image, n).map_err(EnvError::Internal)?;
+            let png = encode_tiled_png(env.try_render()?, image, n).map_err(EnvError::Internal)?;
             Ok(Reply::ok(IMAGE_PNG, png))
         }
         "/spec" if get => {
@@ -134,7 +134,7 @@ fn frame<G: GymGame>(env: &mut Environment<G>, kind: ObsKind) -> Result<Reply, E
             env.observe();
         }
         ObsKind::Pixels => {
-            env.render();
+            env.try_render()?;
         }
     }
     let observations = match kind {

@@ -31,8 +31,36 @@ pub const MAX_EPISODE_STEPS: OptionSpec = OptionSpec {
     help: "Steps before an episode is truncated, 0 for never (the game's default unless given).",
 };
 
+/// Where agents' images come from (also a `/reset?options=` key, which may only repeat it).
+pub const IMAGE_SOURCE: OptionSpec = OptionSpec {
+    name: "image_source",
+    kind: OptionKind::Choice(&["raster", "camera"]),
+    default: None,
+    help: "Where agents' images come from: `raster` (drawn by the game, cheap) or `camera` (rendered by the game's own Bevy cameras; needs a build with the game's `camera` feature). Fixed at start.",
+};
+
 /// The options every server owns, whatever the game.
-pub const SERVER_OPTIONS: &[OptionSpec] = &[ACTION_REPEAT, MAX_EPISODE_STEPS];
+pub const SERVER_OPTIONS: &[OptionSpec] = &[ACTION_REPEAT, MAX_EPISODE_STEPS, IMAGE_SOURCE];
+
+/// Where agents' images come from ([`IMAGE_SOURCE`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ImageSource {
+    /// Drawn by the game ([`GymGame::render`]).
+    #[default]
+    Raster,
+    /// Rendered by the game's Bevy cameras (the `camera` feature's sensor).
+    Camera,
+}
+
+impl ImageSource {
+    /// The option's value for it.
+    pub fn name(self) -> &'static str {
+        match self {
+            ImageSource::Raster => "raster",
+            ImageSource::Camera => "camera",
+        }
+    }
+}
 
 /// What an environment is built from, besides the game.
 #[derive(Resource, Clone, Debug, PartialEq)]
@@ -44,6 +72,9 @@ pub struct SimSettings {
     pub action_repeat: u32,
     /// Steps before truncation (0: never).
     pub max_episode_steps: u32,
+    /// Where agents' images come from; a game that has a camera sensor adds it to its app when
+    /// this says [`ImageSource::Camera`].
+    pub image_source: ImageSource,
     /// The game's start options (the same keys as `/reset?options=`): the ones given; the game
     /// starts with every declared default and these over them.
     pub options: Map<String, Value>,
@@ -57,6 +88,7 @@ impl SimSettings {
             seed: 0,
             action_repeat: G::DEFAULT_ACTION_REPEAT,
             max_episode_steps: G::DEFAULT_MAX_EPISODE_STEPS,
+            image_source: ImageSource::Raster,
             options: Map::new(),
         }
     }
@@ -82,6 +114,8 @@ pub struct SimArgs {
     pub action_repeat: Option<u32>,
     #[arg(long, help = MAX_EPISODE_STEPS.help, value_parser = option_u32(MAX_EPISODE_STEPS))]
     pub max_episode_steps: Option<u32>,
+    #[arg(long, help = IMAGE_SOURCE.help, value_enum, default_value_t = ImageSource::Raster)]
+    pub image_source: ImageSource,
 }
 
 impl SimArgs {
@@ -95,6 +129,7 @@ impl SimArgs {
         settings.seed = self.seed;
         settings.action_repeat = self.action_repeat.unwrap_or(settings.action_repeat);
         settings.max_episode_steps = self.max_episode_steps.unwrap_or(settings.max_episode_steps);
+        settings.image_source = self.image_source;
         settings.options = options;
         settings
     }

@@ -166,7 +166,7 @@ fn a_game_starts_with_its_declared_defaults_whatever_its_resource_default() {
     assert_eq!(
         spec["options"],
         json!({"step": 3, "scale": 0.5, "colour": "blue", "bonus": true, "limit": 30,
-               "action_repeat": 1, "max_episode_steps": 0})
+               "action_repeat": 1, "max_episode_steps": 0, "image_source": "raster"})
     );
     // And the game runs them: 3 a tick, scaled by 0.5, a bonus each tick.
     e.step(vec![None], &[]).unwrap();
@@ -209,7 +209,7 @@ fn start_options_override_the_defaults_and_resets_pass_only_the_keys_given() {
     assert_eq!(
         spec(&e)["options"],
         json!({"step": 5, "scale": 0.5, "colour": "red", "bonus": false, "limit": 50,
-               "action_repeat": 1, "max_episode_steps": 0}),
+               "action_repeat": 1, "max_episode_steps": 0, "image_source": "raster"}),
         "the options not given are kept"
     );
 }

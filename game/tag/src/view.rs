@@ -3,8 +3,8 @@
 //! balls (scripted bots paler), a caught evader grey and flat.
 
 use bevy::prelude::*;
-use bevy_gym_view::window::layout::{arena_origin, ground_size};
-use bevy_gym_view::window::{Draw, Scene, Shown, ViewConfig};
+use bevy_gym_view::scene::layout::{arena_origin, ground_size};
+use bevy_gym_view::scene::{Draw, Scene, Shown, ViewConfig};
 
 use crate::Tag;
 use crate::arena::{BodyId, HALF_SIZE, Role};

@@ -257,4 +257,37 @@ mod tests {
         }
         assert!(sprinter.terminated()[0]);
     }
+
+    #[test]
+    fn a_build_without_the_camera_sensor_refuses_camera_images() {
+        let (settings, _) = parse_from(["walker", "--image-source", "camera"]).unwrap();
+        let Err(err) = Environment::<Walker>::new(app(settings)) else {
+            panic!("walker has no camera sensor, yet started with --image-source camera");
+        };
+        assert!(
+            err.to_string().contains("no camera sensor in this build"),
+            "{err}"
+        );
+        let mut e = env(&[]);
+        assert!(
+            e.spec_json()
+                .unwrap()
+                .contains("\"image_source\":\"raster\"")
+        );
+        let reset = |e: &mut Environment<Walker>, source: &str| {
+            let mut options = Map::new();
+            options.insert("image_source".into(), source.into());
+            e.reset(bevy_gym_server::ResetRequest {
+                seed: None,
+                arenas: None,
+                options: Some(options),
+            })
+        };
+        let err = reset(&mut e, "camera").unwrap_err();
+        assert!(
+            err.to_string().contains("fixed when the server starts"),
+            "{err}"
+        );
+        reset(&mut e, "raster").unwrap();
+    }
 }

@@ -17,13 +17,19 @@
 //! A game implements [`LiveGame`] (what the window needs of a moment: [`LiveGame::capture`]) and,
 //! with the window, `window::Scene`; its view binary's `main` is one call of `window::run`.
 //!
-//! Modules depend one way: `keys` → `feed`, `drivers` → `plan` → `args` → `sim` → `window`.
+//! - the scene, behind the `scene` feature: the game's [`Scene`](scene::Scene) apart from the
+//!   window, which the camera sensor ([`scene::sensor`]) renders for agents with no window.
+//!
+//! Modules depend one way: `keys` → `feed`, `drivers` → `plan` → `args` → `sim` → `scene` →
+//! `window`.
 
 pub mod args;
 pub mod drivers;
 pub mod feed;
 pub mod keys;
 pub mod plan;
+#[cfg(feature = "scene")]
+pub mod scene;
 pub mod sim;
 #[cfg(feature = "window")]
 pub mod window;

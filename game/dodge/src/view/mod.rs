@@ -7,10 +7,10 @@
 pub mod scene;
 
 use bevy::prelude::*;
-use bevy_gym_view::window::{Draw, Scene};
+use bevy_gym_view::scene::{Draw, Scene, layout};
 
 use crate::Dodge;
-use crate::arena::{SPAWN_DISTANCE, TICK_SECONDS};
+use crate::arena::{SPAWN_DISTANCE, TICK_SECONDS, VIEW_SIZE};
 use crate::live::DodgeFrame;
 
 /// The binary's name and what `--help` says about it.
@@ -44,6 +44,14 @@ impl Scene for Dodge {
                 .chain()
                 .in_set(Draw),
         );
+    }
+
+    /// The agents' camera looks as the raster image does: straight down on the play zone, the
+    /// thrower's side up, `VIEW_SIZE` units across (a 45° field of view from this height).
+    fn sensor_transform(arena: usize, num_arenas: usize) -> Transform {
+        let centre = layout::arena_origin::<Self>(arena, num_arenas);
+        let height = VIEW_SIZE / 2.0 / std::f32::consts::FRAC_PI_8.tan();
+        Transform::from_translation(centre + Vec3::Y * height).looking_to(Vec3::NEG_Y, Vec3::NEG_Z)
     }
 
     fn status(frame: &DodgeFrame) -> String {

@@ -3,8 +3,8 @@
 
 use bevy::prelude::*;
 
-use bevy_gym_view::window::layout::{self, ground_size};
-use bevy_gym_view::window::{Shown, ViewConfig};
+use bevy_gym_view::scene::layout::{self, ground_size};
+use bevy_gym_view::scene::{Shown, ViewConfig};
 
 use super::to_bevy;
 use crate::Dodge;

@@ -8,7 +8,8 @@ pub mod camera;
 pub mod capture;
 pub mod hud;
 pub mod input;
-pub mod layout;
+
+pub use crate::scene::{Draw, Scene, Shown, ViewConfig, layout};
 
 use std::sync::Arc;
 use std::sync::mpsc::{self, Sender};
@@ -19,7 +20,7 @@ use bevy::log::{Level, LogPlugin};
 use bevy::prelude::*;
 use bevy::window::{PresentMode, WindowResolution};
 use bevy::winit::{UpdateMode, WinitSettings};
-use bevy_gym_server::{Environment, Layout, SimSettings, serve};
+use bevy_gym_server::{Environment, SimSettings, serve};
 
 use crate::LiveGame;
 use crate::args::{ViewCli, parse_cli};
@@ -27,70 +28,6 @@ use crate::drivers::Pad;
 use crate::feed::{Feed, Frame};
 use crate::plan::{Mode, Plan, plan};
 use crate::sim::{self, Pace, Request, Run, Started};
-
-/// A game's look in the window: the visuals it adds, and where the camera looks.
-pub trait Scene: LiveGame {
-    /// Distance between neighbouring arenas' origins on the grid: across (X) and in depth (Z).
-    const ARENA_SPACING: Vec2;
-    /// The point of an arena the camera looks at, from the arena's origin.
-    const ARENA_FOCUS: Vec3 = Vec3::ZERO;
-    /// The camera distance that frames one arena.
-    const FRAMING_DISTANCE: f32;
-    /// The camera's angle below the horizon (radians, negative; -π/2 looks straight down).
-    const CAMERA_PITCH: f32 = -0.95;
-
-    /// Adds the game's visuals to the window's app: systems that spawn them (in `Startup`;
-    /// [`ViewConfig`] holds the layout, [`layout::arena_origin`] places each arena) and update
-    /// them from `Res<Shown<Self>>` (in `Update`, in the [`Draw`] set, so frame N shows step N).
-    fn build(app: &mut App);
-
-    /// The HUD's words about the game as a whole (e.g. "level 2"); none by default.
-    fn status(_frame: &Self::Frame) -> String {
-        String::new()
-    }
-
-    /// The HUD's words about one arena (e.g. "next throw 0.4 s"); none by default.
-    fn arena_status(_frame: &Self::Frame, _arena: usize) -> String {
-        String::new()
-    }
-}
-
-/// The systems that draw the shown frame: they run after it is taken and before the HUD and the
-/// captures.
-#[derive(SystemSet, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct Draw;
-
-/// The frame on screen and its version.
-#[derive(Resource)]
-pub struct Shown<G: LiveGame> {
-    pub frame: Frame<G::Frame>,
-    pub version: u64,
-}
-
-impl<G: LiveGame> Default for Shown<G> {
-    fn default() -> Self {
-        Self {
-            frame: Frame::default(),
-            version: 0,
-        }
-    }
-}
-
-/// What the window's systems need to know about this run.
-#[derive(Resource)]
-pub struct ViewConfig {
-    /// The binary's name, for messages.
-    pub name: &'static str,
-    pub layout: Layout,
-    /// What drives the agents, for the HUD.
-    pub describe: String,
-    /// The keys line of the HUD.
-    pub keys: &'static str,
-    /// The human's keys (`--play`).
-    pub play: Option<Arc<Pad>>,
-    /// Requests to the simulation (absent in serve mode: there the clients reset).
-    pub requests: Option<Sender<Request>>,
-}
 
 #[derive(Resource)]
 struct Link<G: LiveGame> {
