@@ -95,6 +95,9 @@ class Args:
     """pixels per side of the observed image (the game draws it at this size)"""
     grayscale: bool = True
     """one luma channel instead of RGB"""
+    image_source: str | None = None
+    """"camera": the game's 3D scene through its own Bevy cameras (a build with the camera sensor,
+    `make camera`: docs/camera.md); default "raster", the image the game draws"""
     frame_stack: int = 3
     """frames per observation (the first frame repeated at an episode's start)"""
     action_repeat: int | None = None
@@ -143,6 +146,7 @@ def make_env(args: Args, num_envs: int, **kwargs: Any) -> gym.vector.VectorEnv:
         level=args.level,
         action_repeat=args.action_repeat,
         grayscale=args.grayscale,
+        image_source=args.image_source,
     )
     limit = {} if args.max_episode_steps is None else {"max_episode_steps": args.max_episode_steps}
     envs = gym.make_vec(
