@@ -170,21 +170,7 @@ impl<G: LiveGame> Spectator for Publisher<G> {
         if !self.feed.take_request() {
             return;
         }
-        let arenas: Vec<ArenaStats> = (0..layout.num_arenas())
-            .map(|arena| ArenaStats {
-                agents: layout
-                    .agents_in(arena)
-                    .map(|agent| AgentStats {
-                        agent,
-                        id: G::agent_id(world, agent),
-                        live: io.is_live(agent),
-                        episode_return: self.returns[agent],
-                    })
-                    .collect(),
-                episode: self.episodes[arena],
-                episode_steps: io.episode_steps(arena),
-            })
-            .collect();
+        let arenas = arena_stats::<G>(world, |a| self.returns[a], |a| self.episodes[a]);
         let step = self.step;
         self.feed.publish(|frame| {
             frame.step = step;
@@ -192,4 +178,30 @@ impl<G: LiveGame> Spectator for Publisher<G> {
             G::capture(world, &mut frame.game);
         });
     }
+}
+
+/// Every arena as the views show it, read from the world: ids, who is live and the episode's
+/// steps from the plugin, returns and episode counts from whoever keeps them.
+pub fn arena_stats<G: LiveGame>(
+    world: &World,
+    episode_return: impl Fn(usize) -> f32,
+    episode: impl Fn(usize) -> u64,
+) -> Vec<ArenaStats> {
+    let io = world.resource::<AgentIo>();
+    let layout = io.layout();
+    (0..layout.num_arenas())
+        .map(|arena| ArenaStats {
+            agents: layout
+                .agents_in(arena)
+                .map(|agent| AgentStats {
+                    agent,
+                    id: G::agent_id(world, agent),
+                    live: io.is_live(agent),
+                    episode_return: episode_return(agent),
+                })
+                .collect(),
+            episode: episode(arena),
+            episode_steps: io.episode_steps(arena),
+        })
+        .collect()
 }

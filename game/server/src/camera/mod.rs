@@ -84,16 +84,7 @@ struct SensorTarget {
 #[derive(Resource, Default)]
 pub struct CameraSensor {
     failed: Option<String>,
-    /// The adapter that renders (e.g. "llvmpipe (LLVM 15.0.7)"), for `/spec` and logs.
-    adapter: String,
     warmed_up: bool,
-}
-
-impl CameraSensor {
-    /// The adapter that renders the sensor's images.
-    pub fn adapter(&self) -> &str {
-        &self.adapter
-    }
 }
 
 /// Bevy's rendering without a window (render, core pipeline, PBR, and the plugins they need),
@@ -104,16 +95,13 @@ pub struct CameraSensorPlugin;
 
 impl Plugin for CameraSensorPlugin {
     fn build(&self, app: &mut App) {
-        let adapter = match probe_adapter() {
-            Ok(adapter) => adapter,
-            Err(why) => {
-                app.insert_resource(CameraSensor {
-                    failed: Some(why),
-                    ..default()
-                });
-                return;
-            }
-        };
+        if let Err(why) = probe_adapter() {
+            app.insert_resource(CameraSensor {
+                failed: Some(why),
+                ..default()
+            });
+            return;
+        }
         app.add_plugins((
             TaskPoolPlugin::default(),
             FrameCountPlugin,
@@ -136,11 +124,7 @@ impl Plugin for CameraSensorPlugin {
             CorePipelinePlugin,
             PbrPlugin::default(),
         ));
-        app.insert_resource(CameraSensor {
-            failed: None,
-            adapter,
-            warmed_up: false,
-        });
+        app.insert_resource(CameraSensor::default());
         readback::build(app);
     }
 }

@@ -14,7 +14,7 @@ use bevy_gym_server::camera::{CameraSensorPlugin, SensorView, sensor_camera};
 use bevy_gym_server::{AgentIo, ImageSource, SimSettings};
 
 use super::{Draw, Scene, Shown, ViewConfig};
-use crate::feed::{AgentStats, ArenaStats};
+use crate::feed::arena_stats;
 
 /// The scene's background where nothing is drawn (as in the window).
 pub const CLEAR_COLOUR: Color = Color::srgb(0.08, 0.09, 0.12);
@@ -83,23 +83,8 @@ fn no_shadows(mut lights: Query<&mut DirectionalLight>, mut points: Query<&mut P
 /// Fills the frame the scene draws from the world as it is now (after the step).
 fn show_state<G: Scene>(world: &mut World) {
     world.resource_scope(|world, mut shown: Mut<Shown<G>>| {
-        let io = world.resource::<AgentIo>();
-        let layout = io.layout().clone();
-        let arenas: Vec<ArenaStats> = (0..layout.num_arenas())
-            .map(|arena| ArenaStats {
-                agents: layout
-                    .agents_in(arena)
-                    .map(|agent| AgentStats {
-                        agent,
-                        id: G::agent_id(world, agent),
-                        live: io.is_live(agent),
-                        episode_return: 0.0,
-                    })
-                    .collect(),
-                episode: 0,
-                episode_steps: io.episode_steps(arena),
-            })
-            .collect();
+        // What the scene reads of them: who is live (returns and episode counts are the HUD's).
+        let arenas = arena_stats::<G>(world, |_| 0.0, |_| 0);
         shown.frame.arenas = arenas;
         shown.frame.step += 1;
         shown.version += 1;
