@@ -11,8 +11,8 @@ use bevy_gym_server::{
     ImageSpec, Layout, OptionKind, OptionSpec, ResetRequest, SimSettings, SimTick, Space, uniform,
 };
 use bevy_gym_view::LiveGame;
-use bevy_gym_view::scene::sensor::{CLEAR_COLOUR, SensorScene};
-use bevy_gym_view::scene::{Draw, Scene, Shown, ViewConfig, layout};
+use bevy_gym_view::scene::sensor::SensorScene;
+use bevy_gym_view::scene::{CLEAR_COLOUR, Draw, Scene, Shown, ViewConfig, layout};
 use serde_json::{Map, Value, json};
 
 struct Slider;

@@ -17,6 +17,9 @@ use crate::drivers::Pad;
 use crate::feed::Frame;
 use crate::sim::Request;
 
+/// The scene's background where nothing is drawn, in the window and in the camera sensor.
+pub const CLEAR_COLOUR: Color = Color::srgb(0.08, 0.09, 0.12);
+
 /// A game's look in the window: the visuals it adds, and where the camera looks.
 pub trait Scene: LiveGame + Sized {
     /// Distance between neighbouring arenas' origins on the grid: across (X) and in depth (Z).

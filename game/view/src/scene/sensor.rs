@@ -13,11 +13,8 @@ use bevy::render::RenderPlugin;
 use bevy_gym_server::camera::{CameraSensorPlugin, SensorView, sensor_camera};
 use bevy_gym_server::{AgentIo, ImageSource, SimSettings};
 
-use super::{Draw, Scene, Shown, ViewConfig};
+use super::{CLEAR_COLOUR, Draw, Scene, Shown, ViewConfig};
 use crate::feed::arena_stats;
-
-/// The scene's background where nothing is drawn (as in the window).
-pub const CLEAR_COLOUR: Color = Color::srgb(0.08, 0.09, 0.12);
 
 /// Adds game `G`'s scene to its simulation app as the agents' camera sensor when the settings
 /// ask for it (`--image-source camera`), and nothing otherwise. Add it after the game's

@@ -192,7 +192,7 @@ fn window_app<G: Scene>(
             unfocused_mode: UpdateMode::reactive_low_power(wait),
         }
     })
-    .insert_resource(ClearColor(Color::srgb(0.08, 0.09, 0.12)))
+    .insert_resource(ClearColor(crate::scene::CLEAR_COLOUR))
     .insert_resource(ViewConfig {
         name,
         layout: simulation.layout.clone(),
