@@ -82,9 +82,6 @@ impl<G: GymGame> Environment<G> {
             spectator: None,
             _game: PhantomData,
         };
-        // Every declared default, then the start options over them: the game starts exactly as
-        // its `OptionSpec`s say, whatever its resource's `Default` holds, so `/spec`, `--help`
-        // and the running game cannot disagree.
         match (settings.image_source, env.image_source()) {
             (ImageSource::Camera, "raster") => {
                 return Err(EnvError::InvalidOptions(format!(
@@ -103,6 +100,9 @@ impl<G: GymGame> Environment<G> {
             }
             _ => {}
         }
+        // Every declared default, then the start options over them: the game starts exactly as
+        // its `OptionSpec`s say, whatever its resource's `Default` holds, so `/spec`, `--help`
+        // and the running game cannot disagree.
         let mut options = options::defaults(G::OPTIONS);
         options.extend(settings.options.clone());
         options.insert("action_repeat".into(), settings.action_repeat.into());
