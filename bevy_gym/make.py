@@ -129,13 +129,17 @@ def make_parallel(
     timeout: float = DEFAULT_TIMEOUT,
     restart_on_crash: bool = False,
     token: str | None = None,
+    agents_per_arena: int | None = None,
     **options: Any,
 ) -> Any:
     """A PettingZoo ParallelEnv: `make_parallel("dodge", num_agents=4)` (a registered game, by
     short name or id), `make_parallel(binary="path/to/my-game", **options)` or
     `make_parallel(url="http://127.0.0.1:PORT")`. `max_cycles` is the server's
-    `max_episode_steps` (it truncates every agent after that many steps)."""
+    `max_episode_steps` (it truncates every agent after that many steps); `agents_per_arena`
+    groups separate arenas (e.g. a pursuer and an evader each)."""
     if env_id is not None:
+        if agents_per_arena is not None:
+            options = {**options, "agents_per_arena": agents_per_arena}
         from pettingzoo.env_registry.registration import make as pz_make
 
         from bevy_gym.registration import resolve
@@ -160,6 +164,7 @@ def make_parallel(
         arena_mode=arena_mode,
         obs_type=obs_type,
         options=options,
+        agents_per_arena=agents_per_arena,
     )
     remote = settings.remote(timeout=timeout, restart_on_crash=restart_on_crash, token=token)
     env = BevyParallelEnv(remote, render_mode=render_mode)

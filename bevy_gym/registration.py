@@ -20,6 +20,7 @@ from bevy_gym.launcher import register_install_hint
 __all__ = [
     "Game",
     "GymVariant",
+    "Roles",
     "game_of",
     "games",
     "register_envs",
@@ -45,6 +46,19 @@ class GymVariant:
 
 
 @dataclass(frozen=True)
+class Roles:
+    """How a game with roles serves them, for scripts that train roles together
+    (algos/ppo_roles.py): `options` (the game's options by name) give every separate arena of
+    `agents_per_arena` agents each role, and `versus_bots[role]` the options of one-agent arenas
+    in which that role plays the game's scripted opponents (the evaluation's anchor). A role is
+    the prefix of its agents' ids (`pursuer_0` -> `pursuer`)."""
+
+    agents_per_arena: int
+    options: Mapping[str, Any] = field(default_factory=dict)
+    versus_bots: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Game:
     """A registered game: its short name, server binary, PettingZoo id and entry points, and
     its Gymnasium variants (the first of each action kind is what `--env <name>` selects)."""
@@ -60,9 +74,16 @@ class Game:
     # The game's windowed server (same flags, plus a window), launched for render_mode="human".
     viewer: str | None = None
     viewer_install: str = "the game's viewer install command"
+    # Arenas that hold every role, for training roles together (None: one role only).
+    roles: Roles | None = None
 
     def variant(self, action: str | None = None) -> GymVariant:
         """The first variant, or the first whose actions are `action`."""
+        if not self.variants:
+            raise ValueError(
+                f"{self.name} has no Gymnasium variant (it is multi-agent only); expected its "
+                f"PettingZoo id {self.pettingzoo_id}, or a game with one-agent views"
+            )
         for variant in self.variants:
             if action is None or variant.action == action:
                 return variant

@@ -178,14 +178,14 @@ def test_import_registers_every_game():
     its short name, each Gymnasium id and its PettingZoo id, all resolvable."""
     # Every top-level module of envs/ is a game (its classes live in subpackages).
     modules = sorted(p.stem for p in (REPO / "envs").glob("*.py") if p.stem != "__init__")
-    assert {"dodge_v0", "dodge_v1", "tag_v0"} <= set(modules)
+    assert {"dodge_v0", "dodge_v1", "tag_v0", "tag_v1"} <= set(modules)
     expected = {}
     for name in modules:
         game = importlib.import_module(f"bevy_gym.envs.{name}").GAME
         expected[game.name] = {
             "gym": sorted(v.id for v in game.variants),
             "pettingzoo": game.pettingzoo_id,
-            "first": game.variants[0].id,
+            "first": game.variants[0].id if game.variants else None,
         }
     # Games installed by other packages (the template, when `make template` installed it) come
     # through the `bevy_gym.envs` entry points; their modules name their Game too.
@@ -194,7 +194,7 @@ def test_import_registers_every_game():
         expected[game.name] = {
             "gym": sorted(v.id for v in game.variants),
             "pettingzoo": game.pettingzoo_id,
-            "first": game.variants[0].id,
+            "first": game.variants[0].id if game.variants else None,
         }
     script = textwrap.dedent(
         """
@@ -206,7 +206,7 @@ def test_import_registers_every_game():
                 "pettingzoo": game.pettingzoo_id
                 if game.pettingzoo_id in pz.parallel_registry
                 and game.pettingzoo_id in pz.aec_registry else None,
-                "first": bevy_gym.resolve(game.name),
+                "first": bevy_gym.resolve(game.name) if game.variants else None,
                 "resolved": bevy_gym.resolve(game.name, "pettingzoo"),
             }
             for game in bevy_gym.games()

@@ -16,7 +16,7 @@ from __future__ import annotations
 from itertools import product
 
 from bevy_gym.envs.dodge.config import BINARY, INSTALL, VIEWER, VIEWER_INSTALL
-from bevy_gym.registration import Game, GymVariant
+from bevy_gym.registration import Game, GymVariant, Roles
 
 __all__ = ["dodge_game"]
 
@@ -67,4 +67,18 @@ def dodge_game(version: int) -> Game:
         install=INSTALL,
         viewer=VIEWER,
         viewer_install=VIEWER_INSTALL,
+        roles=_roles(version),
+    )
+
+
+def _roles(version: int) -> Roles | None:
+    """Version 1's arenas of a dodger and a learnable thrower (level 2, continuous: the game of
+    docs/results.md's dodgers), and the dodger against the scripted thrower."""
+    if version == 0:
+        return None
+    game = {"rules_version": version, "level": 2, "action_space": "continuous"}
+    return Roles(
+        agents_per_arena=2,
+        options={**game, "throwers": 1},
+        versus_bots={"dodger": {**game, "throwers": 0}},
     )

@@ -45,7 +45,7 @@ pub fn catch_evaders(
         let live_pursuer_agents: Vec<usize> = io
             .layout()
             .agents_in(arena)
-            .filter(|&a| io.is_live(a) && config.role_of(a) == Role::Pursuer)
+            .filter(|&a| io.is_live(a) && config.role_of(io.layout(), a) == Role::Pursuer)
             .collect();
         let mut evaders_left = 0;
         for evader in group
@@ -71,7 +71,7 @@ pub fn catch_evaders(
             if !io.is_live(agent) {
                 continue;
             }
-            match config.role_of(agent) {
+            match config.role_of(io.layout(), agent) {
                 Role::Pursuer if evaders_left == 0 => io.terminate(agent),
                 Role::Pursuer => io.add_reward(agent, PURSUER_TICK_REWARD),
                 Role::Evader => io.add_reward(agent, EVADER_TICK_REWARD),

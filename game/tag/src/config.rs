@@ -15,7 +15,22 @@ pub const OPTIONS: &[OptionSpec] = &[
         name: "pursuers",
         kind: OptionKind::Integer { min: 0, max: 4096 },
         default: Some("1"),
-        help: "The first `pursuers` agents pursue (Discrete(5); all of them if there are fewer), the rest evade (Box(2)).",
+        help: "The first `pursuers` agents pursue (Discrete(5); all of them if there are fewer), the rest evade (Box(2)); under rules_version 1, the first `pursuers` agents of every arena.",
+    },
+    OptionSpec {
+        name: "rules_version",
+        kind: OptionKind::Integer { min: 0, max: 1 },
+        default: Some("0"),
+        help: "0 (tag_v0, pinned: roles by global agent index, ids agent_N) or 1 (tag_v1: roles per arena, ids that name the role: pursuer_0, evader_0).",
+    },
+    OptionSpec {
+        name: "pursuer_shaping",
+        kind: OptionKind::Number {
+            min: 0.0,
+            max: 10.0,
+        },
+        default: Some("0"),
+        help: "Per tick, each pursuer agent earns this times how much closer (units) it came to the nearest evader in play (potential-based shaping; 0: off).",
     },
     OptionSpec {
         name: "pursuer_speed",
@@ -65,7 +80,12 @@ pub const OPTIONS: &[OptionSpec] = &[
 /// [`OPTIONS`] one to one.
 #[derive(Resource, Clone, Debug, PartialEq)]
 pub struct TagConfig {
+    /// Pursuer agents (per arena under rules version 1).
     pub pursuers: usize,
+    /// 0: tag_v0's roles and ids; 1: roles per arena, role-named ids.
+    pub version: u8,
+    /// Reward per unit a pursuer agent closes on the nearest evader in a tick.
+    pub pursuer_shaping: f32,
     pub bot_pursuers: usize,
     pub bot_evaders: usize,
     /// Units/s.
@@ -85,6 +105,8 @@ impl Default for TagConfig {
     fn default() -> Self {
         let mut config = Self {
             pursuers: 0,
+            version: 0,
+            pursuer_shaping: 0.0,
             bot_pursuers: 0,
             bot_evaders: 0,
             pursuer_speed: 0.0,
@@ -98,19 +120,45 @@ impl Default for TagConfig {
 }
 
 impl TagConfig {
-    /// The role of agent `agent`: the first `pursuers` agents pursue.
-    pub fn role_of(&self, agent: usize) -> Role {
-        if agent < self.pursuers {
+    /// The role of agent `agent`: the first `pursuers` agents pursue (of its arena, under
+    /// rules version 1).
+    pub fn role_of(&self, layout: &Layout, agent: usize) -> Role {
+        let index = match self.version {
+            0 => agent,
+            _ => agent - layout.agents_in(layout.arena_of(agent)).start,
+        };
+        if index < self.pursuers {
             Role::Pursuer
         } else {
             Role::Evader
         }
     }
 
+    // ANCHOR: agent_id
+    /// The agent's public id: `agent_N` under version 0 (tag_v0 unchanged), else the role
+    /// numbered across arenas in agent order (`pursuer_0`, `evader_0`, …).
+    pub fn agent_id(&self, layout: &Layout, agent: usize) -> String {
+        if self.version == 0 {
+            return Layout::agent_id(agent);
+        }
+        let arena = layout.arena_of(agent);
+        let slot = agent - layout.agents_in(arena).start;
+        let pursuers = self.pursuers.min(layout.group());
+        let role = self.role_of(layout, agent);
+        let (per_arena, index) = match role {
+            Role::Pursuer => (pursuers, slot),
+            Role::Evader => (layout.group() - pursuers, slot - pursuers),
+        };
+        format!("{}_{}", role.name(), arena * per_arena + index)
+    }
+    // ANCHOR_END: agent_id
+
     /// The complete option set, as `/spec` reports it.
     pub fn to_options(&self) -> Map<String, Value> {
-        let values: [Value; 7] = [
+        let values: [Value; 9] = [
             self.pursuers.into(),
+            self.version.into(),
+            self.pursuer_shaping.into(),
             self.pursuer_speed.into(),
             self.evader_speed.into(),
             self.catch_radius.into(),
@@ -145,6 +193,8 @@ impl TagConfig {
             let number = value.as_f64().unwrap_or_default() as f32;
             match key.as_str() {
                 "pursuers" => self.pursuers = count,
+                "rules_version" => self.version = count as u8,
+                "pursuer_shaping" => self.pursuer_shaping = number,
                 "bot_pursuers" => self.bot_pursuers = count,
                 "bot_evaders" => self.bot_evaders = count,
                 "pursuer_speed" => self.pursuer_speed = number,
@@ -159,6 +209,9 @@ impl TagConfig {
     /// Every arena must hold a pursuer and an evader (agents or bots): otherwise nothing can
     /// happen in it but waiting for truncation.
     fn check_layout(&self, layout: &Layout) -> Result<(), EnvError> {
+        if self.version >= 1 {
+            return self.check_arena_roles(layout);
+        }
         let agents = layout.num_agents;
         let refuse = |why: String| Err(EnvError::InvalidOptions(why));
         // `pursuers` beyond the number of agents makes every agent a pursuer.
@@ -180,6 +233,24 @@ impl TagConfig {
             ),
             _ => Ok(()),
         }
+    }
+
+    /// Version 1: every arena holds the same roles, so one arena's count decides.
+    fn check_arena_roles(&self, layout: &Layout) -> Result<(), EnvError> {
+        let group = layout.group();
+        let pursuer_agents = self.pursuers.min(group);
+        let evader_agents = group - pursuer_agents;
+        let missing = if pursuer_agents + self.bot_pursuers == 0 {
+            "pursuer (pursuers=0, bot_pursuers=0); expected pursuers or bot_pursuers at least 1"
+        } else if evader_agents + self.bot_evaders == 0 {
+            "evader (bot_evaders=0); expected pursuers below the agents per arena, or bot_evaders at least 1"
+        } else {
+            return Ok(());
+        };
+        Err(EnvError::InvalidOptions(format!(
+            "an arena of {group} agents with pursuers={} has no {missing}",
+            self.pursuers
+        )))
     }
 }
 
@@ -226,10 +297,66 @@ mod tests {
             pursuers: 2,
             ..TagConfig::default()
         };
+        let shared = layout(ArenaMode::Shared, 3);
         assert_eq!(
-            (0..3).map(|a| c.role_of(a)).collect::<Vec<_>>(),
+            (0..3).map(|a| c.role_of(&shared, a)).collect::<Vec<_>>(),
             [Role::Pursuer, Role::Pursuer, Role::Evader]
         );
+        assert_eq!(
+            c.agent_id(&shared, 2),
+            "agent_2",
+            "version 0 keeps tag_v0's ids"
+        );
+    }
+
+    #[test]
+    fn version_1_gives_roles_per_arena_and_ids_that_name_them() {
+        let c = TagConfig {
+            pursuers: 1,
+            version: 1,
+            ..TagConfig::default()
+        };
+        let arenas = Layout::grouped(6, 3);
+        let roles: Vec<Role> = (0..6).map(|a| c.role_of(&arenas, a)).collect();
+        let (p, e) = (Role::Pursuer, Role::Evader);
+        assert_eq!(roles, [p, e, e, p, e, e]);
+        let ids: Vec<String> = (0..6).map(|a| c.agent_id(&arenas, a)).collect();
+        assert_eq!(
+            ids,
+            [
+                "pursuer_0",
+                "evader_0",
+                "evader_1",
+                "pursuer_1",
+                "evader_2",
+                "evader_3"
+            ]
+        );
+        let shared = layout(ArenaMode::Shared, 3);
+        let ids: Vec<String> = (0..3).map(|a| c.agent_id(&shared, a)).collect();
+        assert_eq!(ids, ["pursuer_0", "evader_0", "evader_1"]);
+        // Arenas of pursuers alone need scripted evaders, and say so.
+        let pursuers_only = TagConfig {
+            pursuers: 4096,
+            ..c.clone()
+        };
+        let err = pursuers_only
+            .with_options(&Map::new(), &Layout::grouped(4, 2))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("has no evader") && err.contains("; expected "),
+            "{err}"
+        );
+        assert!(
+            pursuers_only
+                .with_options(&opts(json!({"bot_evaders": 1})), &Layout::grouped(4, 2))
+                .is_ok()
+        );
+        let ids: Vec<String> = (0..4)
+            .map(|a| pursuers_only.agent_id(&Layout::grouped(4, 2), a))
+            .collect();
+        assert_eq!(ids, ["pursuer_0", "pursuer_1", "pursuer_2", "pursuer_3"]);
     }
 
     #[test]

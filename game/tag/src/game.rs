@@ -36,10 +36,16 @@ impl GymGame for Tag {
         TICK_SECONDS
     }
 
+    fn agent_id(world: &World, agent: usize) -> String {
+        let layout = world.resource::<AgentIo>().layout();
+        world.resource::<TagConfig>().agent_id(layout, agent)
+    }
+
     // ANCHOR: spaces
     fn spaces(world: &World, agent: usize) -> AgentSpaces {
         // Each role has its own spaces; the plugin pads the shorter observations.
-        match world.resource::<TagConfig>().role_of(agent) {
+        let layout = world.resource::<AgentIo>().layout();
+        match world.resource::<TagConfig>().role_of(layout, agent) {
             Role::Pursuer => AgentSpaces {
                 action: Space::discrete_named(&ACTION_NAMES),
                 observation: Space::float_box(&[PURSUER_OBSERVATION_LEN], -1.0, 1.0),
@@ -114,6 +120,7 @@ impl GymGame for Tag {
             world.resource::<Roster>(),
             &world.resource::<ArenaClocks>().0,
             world.resource::<AgentIo>(),
+            world.resource::<TagConfig>(),
         )
     }
 }

@@ -17,6 +17,7 @@ pub mod live;
 pub mod movement;
 pub mod observation;
 pub mod roster;
+pub mod shaping;
 pub mod spawn;
 pub mod state;
 #[cfg(feature = "viewer")]
@@ -38,6 +39,7 @@ impl Plugin for TagPlugin {
             .init_resource::<spawn::AgentBodies>()
             .init_resource::<spawn::BotBodies>()
             .init_resource::<game::ObservationScratch>()
+            .init_resource::<shaping::PursuitTargets>()
             .add_systems(Startup, spawn::spawn_agents)
             .add_systems(
                 SimTick,
@@ -46,6 +48,7 @@ impl Plugin for TagPlugin {
                     bots::steer_bots,
                     movement::move_bodies,
                     catching::catch_evaders,
+                    shaping::shape_pursuit,
                     arena::count_ticks,
                 )
                     .chain(),

@@ -103,7 +103,7 @@ pub fn reset_arenas(world: &mut World, arenas: &[usize]) {
         let agents = layout.agents_in(arena);
         let roles: Vec<Role> = agents
             .clone()
-            .map(|a| config.role_of(a))
+            .map(|a| config.role_of(&layout, a))
             .chain(bot_roles.iter().copied())
             .collect();
         let positions = {

@@ -1,10 +1,11 @@
 //! `GET /state`: every agent and bot of every arena with role, position, velocity and flags.
 
 use bevy::prelude::Vec2;
-use bevy_gym_server::{AgentIo, Layout};
+use bevy_gym_server::AgentIo;
 use serde_json::{Value, json};
 
 use crate::arena::BodyId;
+use crate::config::TagConfig;
 use crate::roster::Roster;
 
 fn vec2(v: Vec2) -> Value {
@@ -12,7 +13,7 @@ fn vec2(v: Vec2) -> Value {
 }
 
 /// The state document (keys come out sorted: serde_json maps are ordered).
-pub fn state_document(roster: &Roster, clocks: &[u64], io: &AgentIo) -> Value {
+pub fn state_document(roster: &Roster, clocks: &[u64], io: &AgentIo, config: &TagConfig) -> Value {
     let arenas: Vec<Value> = roster
         .arenas
         .iter()
@@ -29,7 +30,7 @@ pub fn state_document(roster: &Roster, clocks: &[u64], io: &AgentIo) -> Value {
                 });
                 match b.id {
                     BodyId::Agent(agent) => {
-                        doc["id"] = Layout::agent_id(agent).into();
+                        doc["id"] = config.agent_id(io.layout(), agent).into();
                         doc["is_terminated"] = io.is_terminated(agent).into();
                         doc["is_truncated"] = io.is_truncated(agent).into();
                         agents.push(doc);

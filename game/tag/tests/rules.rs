@@ -320,6 +320,75 @@ fn the_pursuers_option_sets_roles_and_spaces() {
     assert_eq!(doc["arenas"][0]["bots"][0]["role"], "pursuer");
 }
 
+#[test]
+fn rules_version_1_puts_both_roles_in_every_arena_with_ids_that_name_them() {
+    let mut e = env(&[
+        "--agents",
+        "4",
+        "--arena-mode",
+        "separate",
+        "--agents-per-arena",
+        "2",
+        "--rules-version",
+        "1",
+    ]);
+    let spec: Value = serde_json::from_str(&e.spec_json().unwrap()).unwrap();
+    let ids: Vec<&Value> = spec["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| &a["id"])
+        .collect();
+    assert_eq!(ids, ["pursuer_0", "evader_0", "pursuer_1", "evader_1"]);
+    let doc = state(&mut e);
+    for arena in 0..2 {
+        let agents = doc["arenas"][arena]["agents"].as_array().unwrap();
+        let roles: Vec<&Value> = agents.iter().map(|a| &a["role"]).collect();
+        assert_eq!(roles, ["pursuer", "evader"], "arena {arena}");
+        assert_eq!(agents[1]["id"], format!("evader_{arena}"));
+        assert!(doc["arenas"][arena]["bots"].as_array().unwrap().is_empty());
+    }
+    // Version 0 of the same layout keeps tag_v0's rule for separate arenas (every opponent a
+    // bot), so without bots it is refused, not silently played.
+    let err = reset_with(&mut e, json!({"rules_version": 0})).unwrap_err();
+    assert!(err.to_string().contains("have no evader"), "{err}");
+}
+
+#[test]
+fn pursuit_shaping_pays_for_closing_in_and_is_off_by_default() {
+    let run = |shaping: &str| {
+        let mut e = env(&[
+            "--agents",
+            "2",
+            "--rules-version",
+            "1",
+            "--pursuer-shaping",
+            shaping,
+        ]);
+        let mut first = Vec::new();
+        for _ in 0..3 {
+            let actions = chase_actions(&mut e);
+            e.step(actions, &[]).unwrap();
+            first.push(e.rewards()[0]);
+        }
+        first
+    };
+    let plain = run("0");
+    assert_eq!(plain, [2.0 * PURSUER_TICK_REWARD; 3]);
+    let shaped = run("1");
+    // The first step's first tick has no earlier distance; each later tick closes at up to
+    // 4 units/s · 1/30 s against a still evader.
+    let per_tick = 4.0 / 30.0;
+    for (k, (s, p)) in shaped.iter().zip(&plain).enumerate() {
+        let ticks = if k == 0 { 1.0 } else { 2.0 };
+        let bonus = s - p;
+        assert!(
+            bonus > 0.0 && bonus <= ticks * per_tick + 1e-5,
+            "step {k}: {bonus}"
+        );
+    }
+}
+
 /// Started without option flags (two agents: one alone has no evader), tag runs every default
 /// its `/spec` declares.
 #[test]

@@ -1,0 +1,192 @@
+"""algos/ppo_roles.py: roles that learn together. In process: the live mask keeps finished
+agents' steps out of the loss, GAE stops at a termination and bootstraps a truncation, opponent
+pool draws are seeded. As a user runs it: a short run on tag_v1 and on dodge_v1 with a thrower
+logs both roles, and a killed run resumes from its checkpoint."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from gymnasium import spaces
+
+from tests.test_algos import REPO, run_script, scalars
+from tests.test_policy import algos_module
+
+ppo = algos_module("role_learner")
+script = algos_module("ppo_roles")
+
+GAMMA, LAM = 0.9, 0.5
+
+
+def rollout(**flags: list) -> dict[str, np.ndarray]:
+    """A 3-step rollout of one agent: reward 1, V 0.5 on the observation acted on, V 2 on the
+    returned one; `flags` (acted, terminated, done) default to a plain ongoing episode."""
+    base = {"acted": [1, 1, 1], "terminated": [0, 0, 0], "done": [0, 0, 0]}
+    base.update(flags)
+    arrays = {k: np.array(v, np.float32)[:, None] for k, v in base.items()}
+    arrays["acted"] = arrays["acted"].astype(bool)
+    ones = np.ones((3, 1), np.float32)
+    return {"rewards": ones, "values": ones * 0.5, "next_values": ones * 2.0, **arrays}
+
+
+def advantages(**flags: list) -> np.ndarray:
+    return ppo.gae(**rollout(**flags), gamma=GAMMA, lam=LAM)[:, 0]
+
+
+def test_gae_stops_at_a_termination_and_bootstraps_a_truncation() -> None:
+    delta = 1 + GAMMA * 2.0 - 0.5  # a step whose next value counts
+    last = 1 - 0.5  # a terminal step: no bootstrap
+    terminated = advantages(terminated=[0, 0, 1], done=[0, 0, 1])
+    truncated = advantages(done=[0, 0, 1])
+    assert terminated[2] == pytest.approx(last)
+    assert truncated[2] == pytest.approx(delta), "a truncation bootstraps from the final obs"
+    assert terminated[1] == pytest.approx(delta + GAMMA * LAM * last)
+    # An episode that ended at step 0 does not pass the next episode's advantages back.
+    ended_first = advantages(terminated=[1, 0, 0], done=[1, 0, 0])
+    assert ended_first[0] == pytest.approx(last)
+    # A step in which the agent did not act (finished, its arena resetting) is 0 and cuts.
+    waiting = advantages(acted=[1, 0, 1], done=[1, 0, 0], terminated=[1, 0, 0])
+    assert waiting[1] == 0.0 and waiting[0] == pytest.approx(last)
+
+
+def test_finished_agents_steps_never_reach_the_loss() -> None:
+    """Steps outside the live mask hold NaN observations and rewards: if any reached the loss,
+    the networks would turn NaN. They must change (so the update ran) and stay finite."""
+    args = script.Args(num_steps=8, num_minibatches=2, update_epochs=2)
+    torch.manual_seed(0)
+    role = ppo.Role(
+        "evader",
+        np.arange(4),
+        (spaces.Box(-1, 1, (3,)), spaces.Box(-1, 1, (2,))),
+        critic_dim=3,
+        args=args,
+        device=torch.device("cpu"),
+    )
+    before = [p.detach().clone() for p in role.actor.parameters()]
+    role.obs.normal_()
+    role.critic_in.copy_(role.obs)
+    role.actions.uniform_(-1, 1)
+    role.logprobs.fill_(-1.0)
+    role.rewards[:] = np.random.default_rng(0).normal(size=role.rewards.shape)
+    role.acted[:] = True
+    role.live[:] = True
+    # Agent 3 finished at step 2: it sits out the rest, as an agent of a frozen snapshot would.
+    role.done[2, 3] = role.terminated[2, 3] = 1.0
+    role.acted[3:, 3] = role.live[3:, 3] = False
+    role.live[:, 1] = False  # agent 1 played a pool snapshot: it acted, but does not learn
+    for mask in (~role.acted, ~role.live):
+        rows, cols = np.nonzero(mask)
+        role.obs[rows, cols] = float("nan")
+        role.critic_in[rows, cols] = float("nan")
+    role.rewards[3:, 3] = np.nan
+    role.values[3:, 3] = role.next_values[3:, 3] = np.nan
+    stats = role.update(lr=1e-2)
+    assert stats["live_steps"] == 8 * 4 - 5 - 8
+    after = list(role.actor.parameters())
+    assert all(torch.isfinite(p).all() for p in after), "a masked step reached the loss"
+    assert any(not torch.equal(a, b) for a, b in zip(after, before, strict=True))
+
+
+def test_pool_draws_are_seeded_and_keep_one_learner_per_arena() -> None:
+    pools = {"pursuer": 3, "evader": 3}
+
+    def draws(seed: int, p: float = 0.5) -> list[dict[str, int]]:
+        rng = np.random.default_rng(seed)
+        return [ppo.draw_members(rng, pools, ["pursuer", "evader"], p) for _ in range(400)]
+
+    assert draws(7) == draws(7)
+    assert draws(7) != draws(8)
+    for members in draws(7):
+        assert 0 in members.values(), "every arena has a role playing its latest policy"
+    latest = np.mean([m["pursuer"] == 0 for m in draws(7)])
+    assert 0.55 < latest < 0.85, latest  # p = 0.5, plus the arenas where it was forced
+    snapshots = [m["evader"] for m in draws(7) if m["evader"]]
+    assert set(snapshots) == {1, 2, 3}
+    assert all(m == {"pursuer": 0, "evader": 0} for m in draws(7, p=1.0))
+    empty = np.random.default_rng(0)
+    assert ppo.draw_members(empty, {"pursuer": 0, "evader": 0}, ["pursuer"], 0.0) == {
+        "pursuer": 0,
+        "evader": 0,
+    }
+
+
+SMOKE = ["--num-arenas", "4", "--num-steps", "32", "--eval-episodes", "3", "--snapshot-every", "2"]
+
+
+@pytest.mark.server
+@pytest.mark.parametrize(
+    ("env", "roles"), [("tag_v1", ("pursuer", "evader")), ("dodge_v1", ("dodger", "thrower"))]
+)
+def test_a_short_run_trains_and_logs_both_roles(env: str, roles: tuple, tmp_path: Path) -> None:
+    options = ["--game-options", '{"max_episode_steps": 40}']  # so episodes end and are logged
+    proc = run_script(
+        "ppo_roles",
+        [
+            "--env",
+            env,
+            "--total-timesteps",
+            "1024",
+            "--pool",
+            "2",
+            "--save-model",
+            *SMOKE,
+            *options,
+        ],
+        tmp_path,
+    )
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    logged = scalars(run_dir)
+    for role in roles:
+        assert logged[f"{role}/episodic_return"], f"no {role} returns logged"
+        assert all(np.isfinite(logged[f"{role}/losses/value_loss"]))
+        assert (run_dir / f"{role}.safetensors").exists()
+    assert "eval " in proc.stdout
+    assert len(list((run_dir / "snapshots").glob("*.pt"))) >= 2 * len(roles)
+
+
+@pytest.mark.server
+def test_a_killed_run_resumes_from_its_checkpoint(tmp_path: Path) -> None:
+    common = ["--env", "tag_v1", "--save-model", "--checkpoint-frequency", "256", *SMOKE]
+    command = [sys.executable, str(REPO / "algos" / "ppo_roles.py"), *common]
+    proc = subprocess.Popen(
+        [*command, "--total-timesteps", "2048"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if ": checkpoint " in line:
+                proc.send_signal(signal.SIGKILL)
+                checkpoint = Path(tmp_path, line.split(": checkpoint ", 1)[1].strip())
+                break
+        else:
+            pytest.fail(f"no checkpoint (exit {proc.wait()})")
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
+    saved = torch.load(checkpoint, weights_only=False)
+    assert saved["global_step"] == 256
+    resumed = run_script("ppo_roles", ["--resume", str(checkpoint.parent)], tmp_path)
+    assert f"resumed {checkpoint.parent.name} at step 256" in resumed.stdout
+    assert "trained 2048 arena steps" in resumed.stdout, resumed.stdout
+    assert len(list((tmp_path / "runs").iterdir())) == 1
+
+
+def test_annealed_options_fall_in_stages_to_zero() -> None:
+    args = script.Args(anneal_options=("pursuer_shaping",), anneal_fraction=0.5, anneal_stages=4)
+    values = [
+        script.annealed({"pursuer_shaping": 2.0}, args, i, 100)["pursuer_shaping"]
+        for i in range(100)
+    ]
+    assert values[0] == 2.0 and values[49] > 0.0 and values[50:] == [0.0] * 50
+    assert sorted(set(values), reverse=True) == [2.0, 1.5, 1.0, 0.5, 0.0]
+    assert script.annealed({"pursuer_shaping": 2.0}, script.Args(), 0, 100) == {}
