@@ -44,6 +44,38 @@ def play_episodes(
     every agent driven by its role's policy; per role (and "arena": each arena's longest agent)
     the mean length and return with standard errors, and how often an episode ended by
     termination rather than truncation."""
+    names, returns, lengths, terminated = episode_outcomes(
+        binary, options, policies, episodes, seed, agents_per_arena
+    )
+    results = {}
+    for role in dict.fromkeys(names):
+        mine = np.array([name == role for name in names])
+        (length, length_se), (ret, ret_se) = stats(lengths[mine]), stats(returns[mine])
+        results[role] = {
+            "episodes": int(mine.sum()),
+            "length": length,
+            "length_se": length_se,
+            "return": ret,
+            "return_se": ret_se,
+            "terminated": float(terminated[mine].mean()),
+        }
+    arena_length = lengths.reshape(episodes, agents_per_arena).max(axis=1)
+    length, length_se = stats(arena_length.astype(float))
+    results["arena"] = {"episodes": episodes, "length": length, "length_se": length_se}
+    return results
+
+
+def episode_outcomes(
+    binary: str,
+    options: Mapping[str, Any],
+    policies: Mapping[str, Policy],
+    episodes: int,
+    seed: int,
+    agents_per_arena: int = 1,
+) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+    """Each agent's role, return, length and whether it terminated, over one episode per
+    arena of a fresh server seeded `seed`: what the game's `--episodes` mode plays with
+    `--agents episodes·agents_per_arena --arena-mode separate --seed seed`."""
     settings = GameSettings(
         binary=binary,
         num_agents=episodes * agents_per_arena,
@@ -79,22 +111,7 @@ def play_episodes(
             obs = list(res.observations)
     finally:
         remote.close()
-    results = {}
-    for role in dict.fromkeys(names):
-        mine = np.array([name == role for name in names])
-        (length, length_se), (ret, ret_se) = stats(lengths[mine]), stats(returns[mine])
-        results[role] = {
-            "episodes": int(mine.sum()),
-            "length": length,
-            "length_se": length_se,
-            "return": ret,
-            "return_se": ret_se,
-            "terminated": float(terminated[mine].mean()),
-        }
-    arena_length = lengths.reshape(episodes, agents_per_arena).max(axis=1)
-    length, length_se = stats(arena_length.astype(float))
-    results["arena"] = {"episodes": episodes, "length": length, "length_se": length_se}
-    return results
+    return names, returns, lengths, terminated
 
 
 def snapshot_files(folder: str, roles: list[str], count: int) -> dict[str, list[tuple[int, str]]]:

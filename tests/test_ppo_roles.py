@@ -5,6 +5,7 @@ logs both roles, and a killed run resumes from its checkpoint."""
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
@@ -15,6 +16,7 @@ import pytest
 import torch
 from gymnasium import spaces
 
+from bevy_gym.launcher import find_binary, option_flags
 from tests.test_algos import REPO, run_script, scalars
 from tests.test_policy import algos_module
 
@@ -190,3 +192,45 @@ def test_annealed_options_fall_in_stages_to_zero() -> None:
     assert values[0] == 2.0 and values[49] > 0.0 and values[50:] == [0.0] * 50
     assert sorted(set(values), reverse=True) == [2.0, 1.5, 1.0, 0.5, 0.0]
     assert script.annealed({"pursuer_shaping": 2.0}, script.Args(), 0, 100) == {}
+
+
+@pytest.mark.server
+def test_the_game_plays_both_exported_roles_as_python_evaluates_them(tmp_path: Path) -> None:
+    """Each role's policy file, played inside `bevy-tag` (`--role-policy ROLE=FILE` for both
+    sides, `--episodes`), gives the episodes of the Python evaluation with the same seed."""
+    run_script(
+        "ppo_roles",
+        ["--env", "tag_v1", "--total-timesteps", "1024", "--save-model", *SMOKE],
+        tmp_path,
+    )
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    files = {role: run_dir / f"{role}.safetensors" for role in ("pursuer", "evader")}
+    export = algos_module("policy_export")
+    role_eval = algos_module("role_eval")
+    _, metadata = export.read_policy(files["pursuer"])
+    options, seed = json.loads(metadata["options"]), int(metadata["eval_seed"])
+    options = {k: v for k, v in options.items() if k != "image_source"}
+    arenas = 16
+    policies = {role: export.load_policy(path) for role, path in files.items()}
+    _, returns, lengths, _ = role_eval.episode_outcomes(
+        find_binary("bevy-tag"), options, policies, arenas, seed, agents_per_arena=2
+    )
+    command = [
+        find_binary("bevy-tag"),
+        *("--agents", str(2 * arenas), "--arena-mode", "separate", "--agents-per-arena", "2"),
+        *(f"--role-policy={role}={path}" for role, path in files.items()),
+        *("--episodes", str(2 * arenas), "--seed", str(seed)),
+        *option_flags(options),
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    game = json.loads(done.stdout)
+    assert game["episodes"] == 2 * arenas
+    assert game["mean_length"] == pytest.approx(lengths.mean(), abs=1e-9), (game, lengths)
+    assert game["std_length"] == pytest.approx(lengths.std(), abs=1e-6), (game, lengths)
+    assert game["mean_return"] == pytest.approx(returns.mean(), abs=1e-6), (game, returns)
+    assert len(set(lengths)) > 1, "episodes that all run to the limit would prove little"
+    # A role without a policy cannot be evaluated: the error names the agents left out.
+    one_side = [c for c in command if "evader=" not in c]
+    refused = subprocess.run(one_side, capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 1 and "none drives" in refused.stderr, refused.stderr

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use bevy_gym_dodge::Dodge;
 use bevy_gym_dodge::live::DodgeFrame;
-use bevy_gym_policy::{Policy, PolicyArgs, PolicyDriver, Summary, evaluate};
+use bevy_gym_policy::{Policy, PolicyArgs, PolicyDriver, Summary, Team, evaluate};
 use bevy_gym_server::{ArenaMode, Environment, Layout, ServeArgs, SimSettings};
 use bevy_gym_view::sim::{self, Pace, Request, Run};
 use bevy_gym_view::{Feed, Frame, Mode};
@@ -38,6 +38,7 @@ fn policy(agents: Option<Vec<usize>>, episodes: Option<u64>) -> PolicyArgs {
         policy: Some(POLICY.into()),
         policy_agents: agents,
         episodes,
+        ..PolicyArgs::default()
     }
 }
 
@@ -200,8 +201,11 @@ fn an_evaluation_in_the_view_plays_the_headless_binary_s_episodes() {
     let summary = started.thread.join().unwrap().summary.expect("a summary");
 
     let mut plain = Environment::<Dodge>::new(bevy_gym_dodge::app(settings(3, 4))).unwrap();
-    let mut policy = Policy::load(POLICY).unwrap();
-    let episodes = evaluate(&mut plain, &mut policy, 6);
+    let mut every = Team::one(
+        Policy::load(POLICY).unwrap(),
+        (0..plain.layout().num_agents).collect(),
+    );
+    let episodes = evaluate(&mut plain, &mut every, 6);
     assert_eq!(summary, Summary::of(&episodes).to_json());
 }
 

@@ -9,7 +9,7 @@
 use bevy_gym_server::{Environment, GymGame, ResetRequest};
 use serde::Serialize;
 
-use crate::policy::Policy;
+use crate::team::Team;
 
 /// One finished episode.
 #[derive(Clone, Debug, PartialEq)]
@@ -60,12 +60,13 @@ fn mean_std(values: &[f64]) -> (f64, f64) {
     (mean, variance.sqrt())
 }
 
-/// Plays `episodes` episodes with `policy` acting for every agent of `env` (which must fit it:
-/// [`Policy::check`]), from `env`'s current state; the episodes in the order they finish, ties
-/// by agent index. Each arena's episodes must end (terminate or truncate), or this never returns.
+/// Plays `episodes` episodes with `team` acting for every agent of `env` (one policy for all,
+/// or one per role; they must fit: [`Team::check`]), from `env`'s current state; the episodes in
+/// the order they finish, ties by agent index. Each arena's episodes must end (terminate or
+/// truncate), or this never returns.
 pub fn evaluate<G: GymGame>(
     env: &mut Environment<G>,
-    policy: &mut Policy,
+    team: &mut Team,
     episodes: usize,
 ) -> Vec<Episode> {
     let n = env.layout().num_agents;
@@ -76,17 +77,11 @@ pub fn evaluate<G: GymGame>(
     let mut playing: Vec<bool> = owed.iter().map(|&q| q > 0).collect();
     let (mut reward, mut length) = (vec![0f64; n], vec![0u64; n]);
     let mut finished = Vec::with_capacity(episodes);
-    let (mut rows, mut actions) = (Vec::new(), Vec::new());
-    let width = policy.observation_len();
+    let mut actions = vec![None; n];
     while finished.len() < episodes {
         let stride = env.observation_stride();
-        let observations = env.observe();
-        rows.clear();
-        for slot in observations.chunks_exact(stride.max(1)) {
-            rows.extend_from_slice(&slot[..width]);
-        }
-        policy.act_into(&rows, &mut actions);
-        let step = actions.iter().cloned().map(Some).collect();
+        team.act(env.observe(), stride, &mut actions);
+        let step = actions.clone();
         env.step(step, &[])
             .expect("the policy's actions fit the game (checked)");
         for agent in 0..n {

@@ -10,7 +10,7 @@
 //! in-process driver hook). In your own Bevy game, [`Policy`] is an ordinary resource: a system
 //! feeds it observations and applies its actions.
 //!
-//! Modules depend one way: `error`, `space`, `mlp` → `format` → `policy` → `driver`,
+//! Modules depend one way: `error`, `space`, `mlp` → `format` → `policy` → `team` → `driver`,
 //! `evaluate` → `run`.
 
 mod driver;
@@ -21,6 +21,7 @@ mod mlp;
 mod policy;
 mod run;
 mod space;
+mod team;
 
 pub use driver::PolicyDriver;
 pub use error::PolicyError;
@@ -29,3 +30,4 @@ pub use format::{FORMAT, FORMAT_VERSION, Head, Metadata, TestSet};
 pub use mlp::{Activation, Dense, Mlp};
 pub use policy::{Policy, argmax_of};
 pub use run::{PolicyArgs, load_for, parse_cli, run};
+pub use team::{Team, role_agents};

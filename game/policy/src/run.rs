@@ -16,11 +16,13 @@ use crate::driver::PolicyDriver;
 use crate::error::PolicyError;
 use crate::evaluate::{Summary, evaluate};
 use crate::policy::Policy;
+use crate::team::{Team, role_agents};
 
 // The flags of a trained policy inside the game (docs/policy_in_game.md). Not a doc comment:
 // clap would make it the about text of every game command these flags are added to.
 #[derive(clap::Args, Clone, Debug, Default, PartialEq, Eq)]
 #[command(next_help_heading = "In-game policy")]
+#[command(group(clap::ArgGroup::new("playing").args(["policy", "role_policy"]).multiple(true)))]
 pub struct PolicyArgs {
     /// A policy file (policy.safetensors, saved by algos/ with --save-model) that drives agents
     /// inside the game.
@@ -30,11 +32,47 @@ pub struct PolicyArgs {
     /// others, and their actions for these are ignored.
     #[arg(long, value_name = "LIST", value_delimiter = ',', requires = "policy")]
     pub policy_agents: Option<Vec<usize>>,
+    /// A policy file per role, ROLE=FILE, repeated for each role: it drives the agents whose ids
+    /// name the role (`--role-policy pursuer=p.safetensors` drives pursuer_0, pursuer_1, …).
+    #[arg(long, value_name = "ROLE=FILE", value_parser = parse_role_policy,
+          conflicts_with_all = ["policy", "policy_agents"])]
+    pub role_policy: Vec<(String, PathBuf)>,
     /// Play N evaluation episodes headless, with no HTTP, as fast as possible; print one JSON
-    /// line of statistics and exit (the policy drives every agent).
-    #[arg(long, value_name = "N", requires = "policy",
+    /// line of statistics and exit (the policies drive every agent).
+    #[arg(long, value_name = "N", requires = "playing",
           value_parser = clap::value_parser!(u64).range(1..))]
     pub episodes: Option<u64>,
+}
+
+impl PolicyArgs {
+    /// Whether any policy plays (`--policy` or `--role-policy`).
+    pub fn plays(&self) -> bool {
+        self.policy.is_some() || !self.role_policy.is_empty()
+    }
+
+    /// What plays, for messages: the file, or each role's.
+    pub fn describe(&self) -> Option<String> {
+        if let Some(path) = &self.policy {
+            return Some(format!("policy {}", path.display()));
+        }
+        let roles: Vec<String> = self
+            .role_policy
+            .iter()
+            .map(|(role, path)| format!("{role} {}", path.display()))
+            .collect();
+        (!roles.is_empty()).then(|| format!("policies {}", roles.join(", ")))
+    }
+}
+
+fn parse_role_policy(value: &str) -> Result<(String, PathBuf), String> {
+    match value.split_once('=') {
+        Some((role, file)) if !role.is_empty() && !file.is_empty() => {
+            Ok((role.to_string(), PathBuf::from(file)))
+        }
+        _ => Err(format!(
+            "{value:?}: expected ROLE=FILE, e.g. pursuer=runs/RUN/pursuer.safetensors"
+        )),
+    }
 }
 
 /// Parses game `G`'s command line with the in-game policy's flags (`--policy FILE`,
@@ -55,15 +93,23 @@ where
     Ok((settings, serve, PolicyArgs::from_arg_matches(&matches)?))
 }
 
-/// Runs a game binary: without `--policy`, serves `app` exactly as [`ServePlugin`] does; with
-/// it, serves with the policy driving `--policy-agents`, or with `--episodes N` plays N episodes
-/// and prints `{"episodes":N,"mean_return":…,"std_return":…,"mean_length":…,"std_length":…}`.
+/// Runs a game binary: without a policy, serves `app` exactly as [`ServePlugin`] does; with
+/// `--policy` (or `--role-policy`), serves with the policies driving their agents, or with
+/// `--episodes N` plays N episodes and prints
+/// `{"episodes":N,"mean_return":…,"std_return":…,"mean_length":…,"std_length":…}`.
 pub fn run<G: GymGame>(mut app: App, serve_args: ServeArgs, args: PolicyArgs) -> AppExit {
-    let Some(path) = args.policy.clone() else {
+    if !args.plays() {
+        if args.episodes.is_some() {
+            eprintln!(
+                "{}: --episodes needs --policy FILE or --role-policy ROLE=FILE",
+                G::NAME
+            );
+            return AppExit::error();
+        }
         app.add_plugins(ServePlugin::<G>::new(serve_args));
         return app.run();
-    };
-    match run_policy::<G>(app, &serve_args, &args, Policy::load(&path)) {
+    }
+    match run_policy::<G>(app, &serve_args, &args) {
         Ok(()) => AppExit::Success,
         Err(message) => {
             eprintln!("{}: {message}", G::NAME);
@@ -76,67 +122,96 @@ fn run_policy<G: GymGame>(
     app: App,
     serve_args: &ServeArgs,
     args: &PolicyArgs,
-    policy: Result<Policy, PolicyError>,
 ) -> Result<(), String> {
-    let policy = policy.map_err(|e| e.to_string())?;
     let mut env = Environment::<G>::new(app).map_err(|e| format!("invalid start settings: {e}"))?;
-    let (mut policy, agents) = check_for(&env, policy, args)?;
+    let mut team = load_for(&env, args)?.expect("a policy plays");
     match args.episodes {
         Some(episodes) => {
-            let finished = evaluate(&mut env, &mut policy, episodes as usize);
+            let finished = evaluate(&mut env, &mut team, episodes as usize);
             writeln!(std::io::stdout(), "{}", Summary::of(&finished).to_json())
                 .map_err(|e| format!("cannot write the summary: {e}"))
         }
         None => {
-            env.set_driver(Box::new(PolicyDriver::new(policy, agents)))
+            env.set_driver(Box::new(PolicyDriver::team(team)))
                 .map_err(|e| e.to_string())?;
             serve(env, serve_args).map_err(|e| e.to_string())
         }
     }
 }
 
-/// The policy of `--policy` loaded and checked against `env`, with the agents it drives
-/// (`--policy-agents`, sorted; every agent by default); `None` without `--policy`. A note goes to
-/// stderr when this run's options differ from those the policy was trained with. Every binary
-/// that plays a policy (the headless server, a live view) sets it up here.
+/// The policies of `--policy` or `--role-policy`, loaded and checked against `env`, each with
+/// the agents it drives (`--policy-agents`, every agent by default; a role's: the agents whose ids
+/// name it); `None` without a policy. A note goes to stderr when this run's options differ from
+/// those a policy was trained with. Every binary that plays a policy (the headless server, a
+/// live view) sets it up here.
 pub fn load_for<G: GymGame>(
     env: &Environment<G>,
     args: &PolicyArgs,
-) -> Result<Option<(Policy, Vec<usize>)>, String> {
-    let Some(path) = &args.policy else {
-        return Ok(None);
-    };
-    let policy = Policy::load(path).map_err(|e| e.to_string())?;
-    check_for(env, policy, args).map(Some)
-}
-
-fn check_for<G: GymGame>(
-    env: &Environment<G>,
-    policy: Policy,
-    args: &PolicyArgs,
-) -> Result<(Policy, Vec<usize>), String> {
+) -> Result<Option<Team>, String> {
     let n = env.layout().num_agents;
-    let mut agents = args
-        .policy_agents
-        .clone()
-        .unwrap_or_else(|| (0..n).collect());
-    agents.sort_unstable();
-    agents.dedup();
-    let trained = training_options(&policy);
-    policy
-        .check(env.spaces(), &agents)
-        .map_err(|e| format!("{e}; the policy was trained with {trained}"))?;
-    if args.episodes.is_some() && agents.len() != n {
+    let mut members = Vec::new();
+    if let Some(path) = &args.policy {
+        let agents = args
+            .policy_agents
+            .clone()
+            .unwrap_or_else(|| (0..n).collect());
+        members.push((Policy::load(path).map_err(|e| e.to_string())?, agents));
+    }
+    let ids = agent_ids(env)?;
+    for (role, path) in &args.role_policy {
+        let agents = role_agents(&ids, role);
+        if agents.is_empty() {
+            return Err(PolicyError::Usage(format!(
+                "--role-policy {role}={}: no agent id names role {role:?}; expected a role among the ids {ids:?}",
+                path.display()
+            ))
+            .to_string());
+        }
+        members.push((Policy::load(path).map_err(|e| e.to_string())?, agents));
+    }
+    if members.is_empty() {
+        return Ok(None);
+    }
+    let team = Team::new(members);
+    team.check(env.spaces()).map_err(|e| {
+        let trained: Vec<String> = team
+            .members()
+            .iter()
+            .map(|(p, _)| training_options(p))
+            .collect();
+        format!("{e}; the policy was trained with {}", trained.join("; "))
+    })?;
+    if args.episodes.is_some() && team.agents().len() != n {
+        let missing: Vec<&String> = (0..n)
+            .filter(|a| team.agents().binary_search(a).is_err())
+            .map(|a| &ids[a])
+            .collect();
         return Err(PolicyError::Usage(format!(
-            "--episodes needs the policy to drive every agent; expected no --policy-agents, or all of 0..{}",
-            n - 1
+            "--episodes needs the policy to drive every agent, but none drives {missing:?}; expected no --policy-agents, or a --role-policy for every role"
         ))
         .to_string());
     }
-    if let Some(note) = options_note(&policy, env) {
-        eprintln!("{}: note: {note}", G::NAME);
+    for (policy, _) in team.members() {
+        if let Some(note) = options_note(policy, env) {
+            eprintln!("{}: note: {note}", G::NAME);
+        }
     }
-    Ok((policy, agents))
+    Ok(Some(team))
+}
+
+/// Every agent's public id, from the spec.
+fn agent_ids<G: GymGame>(env: &Environment<G>) -> Result<Vec<String>, String> {
+    let spec: Value = serde_json::from_str(&env.spec_json().map_err(|e| e.to_string())?)
+        .map_err(|e| e.to_string())?;
+    Ok(spec["agents"]
+        .as_array()
+        .map(|agents| {
+            agents
+                .iter()
+                .map(|a| a["id"].as_str().unwrap_or_default().to_string())
+                .collect()
+        })
+        .unwrap_or_default())
 }
 
 /// The policy's training game and options, for error messages.

@@ -2,7 +2,7 @@
 //! `evaluate`: one episode per arena of one server, seeded once) and owes nothing to timing. Played
 //! on the test kit's minimal game (Walker).
 
-use bevy_gym_policy::{Episode, Policy, Summary, evaluate};
+use bevy_gym_policy::{Episode, Policy, Summary, Team, evaluate};
 use bevy_gym_server::Action;
 use bevy_gym_testkit::{policy_fixture, walker};
 
@@ -50,7 +50,11 @@ fn n_separate_arenas_play_the_python_evaluations_episodes() {
         let mut policy = Policy::load(policy_fixture(name)).unwrap();
         let expected = python_style(&args, &mut policy);
         let mut env = walker::env(&args);
-        let episodes = evaluate(&mut env, &mut policy, 6);
+        let episodes = evaluate(
+            &mut env,
+            &mut Team::one(policy.clone(), (0..6).collect()),
+            6,
+        );
         let mine: Vec<(f64, u64)> = episodes.iter().map(|e| (e.reward, e.length)).collect();
         assert_eq!(sorted(mine), sorted(expected.clone()), "{name}");
         for e in &episodes {
@@ -66,7 +70,8 @@ fn n_separate_arenas_play_the_python_evaluations_episodes() {
 
 #[test]
 fn more_episodes_than_arenas_continue_each_arenas_stream_and_stop_at_exactly_n() {
-    let mut policy = Policy::load(policy_fixture("dqn_tiny")).unwrap();
+    let policy = Policy::load(policy_fixture("dqn_tiny")).unwrap();
+    let every = |n: usize| Team::one(policy.clone(), (0..n).collect());
     let args = [
         "--agents",
         "3",
@@ -77,8 +82,8 @@ fn more_episodes_than_arenas_continue_each_arenas_stream_and_stop_at_exactly_n()
         "--max-episode-steps",
         "50",
     ];
-    let run = |policy: &mut Policy| evaluate(&mut walker::env(&args), policy, 7);
-    let episodes = run(&mut policy);
+    let run = || evaluate(&mut walker::env(&args), &mut every(3), 7);
+    let episodes = run();
     assert_eq!(episodes.len(), 7);
     // Agent 0 owes 3 episodes, agents 1 and 2 owe 2 each.
     let owed: Vec<usize> = (0..3)
@@ -86,14 +91,10 @@ fn more_episodes_than_arenas_continue_each_arenas_stream_and_stop_at_exactly_n()
         .collect();
     assert_eq!(owed, [3, 2, 2]);
     assert!(episodes.iter().all(|e| e.length <= 50));
-    assert_eq!(
-        episodes,
-        run(&mut policy),
-        "the same seed plays the same episodes"
-    );
+    assert_eq!(episodes, run(), "the same seed plays the same episodes");
     let shared = evaluate(
         &mut walker::env(&["--agents", "3", "--seed", "4", "--max-episode-steps", "50"]),
-        &mut policy,
+        &mut every(3),
         5,
     );
     assert_eq!(shared.len(), 5);

@@ -62,28 +62,22 @@ pub fn plan(view: &ViewArgs, policy: &PolicyArgs) -> Result<Plan, String> {
         .frames
         .or_else(|| view.screenshot.is_some().then_some(120));
     let speed = view.speed;
-    let (mode, describe, keys) = match (&policy.policy, view.play, view.demo) {
+    let (mode, describe, keys) = match (policy.describe(), view.play, view.demo) {
         (_, true, _) => (Mode::Keyboard, "you play agent 0".to_string(), KEYS_PLAY),
-        (Some(path), _, _) if policy.policy_agents.is_some() => {
+        (Some(what), _, _) if policy.policy_agents.is_some() => {
             let agents = policy.policy_agents.clone().unwrap_or_default();
-            let describe = format!(
-                "serving: policy {} drives agents {agents:?}",
-                path.display()
-            );
+            let describe = format!("serving: {what} drives agents {agents:?}");
             (Mode::Serve, describe, KEYS_WATCH)
         }
-        (Some(path), _, _) => match policy.episodes {
+        (Some(what), _, _) => match policy.episodes {
             Some(n) => (
                 Mode::Evaluate(n),
-                format!(
-                    "policy {}: {n} evaluation episodes at {speed}x",
-                    path.display()
-                ),
+                format!("{what}: {n} evaluation episodes at {speed}x"),
                 KEYS_WATCH,
             ),
             None => (
                 Mode::Policy,
-                format!("policy {} at {speed}x", path.display()),
+                format!("{what} at {speed}x"),
                 KEYS_WATCH_RESET,
             ),
         },
@@ -130,6 +124,7 @@ mod tests {
             policy: Some(PathBuf::from("p.safetensors")),
             policy_agents: agents,
             episodes,
+            ..PolicyArgs::default()
         }
     }
 

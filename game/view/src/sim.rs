@@ -100,8 +100,8 @@ pub fn start<G: LiveGame>(
                     env.set_driver(Box::new(driver))
                         .map_err(|e| e.to_string())
                         .map(|()| {
-                            let (mut policy, _) = policy.expect("Evaluate loads the policy");
-                            let played = evaluate(&mut env, &mut policy, episodes as usize);
+                            let mut team = policy.expect("Evaluate loads the policy");
+                            let played = evaluate(&mut env, &mut team, episodes as usize);
                             finished.summary = Some(Summary::of(&played).to_json());
                             finished.state = Some(env.state_json());
                         })
@@ -124,10 +124,7 @@ pub fn start<G: LiveGame>(
     Ok(Started { layout, thread })
 }
 
-type Prepared<G> = (
-    Environment<G>,
-    Option<(bevy_gym_policy::Policy, Vec<usize>)>,
-);
+type Prepared<G> = (Environment<G>, Option<bevy_gym_policy::Team>);
 
 /// The environment with the run's driver and the feed's publisher set; in Evaluate mode the
 /// checked policy, which the evaluation drives itself.
@@ -141,13 +138,16 @@ fn prepare<G: LiveGame>(
     let policy = load_for(&env, &run.policy)?;
     let mut kept = None;
     match (&run.mode, policy) {
-        (Mode::Serve | Mode::Policy, Some((policy, agents))) => {
-            env.set_driver(Box::new(PolicyDriver::new(policy, agents)))
+        (Mode::Serve | Mode::Policy, Some(team)) => {
+            env.set_driver(Box::new(PolicyDriver::team(team)))
                 .map_err(|e| e.to_string())?;
         }
         (Mode::Evaluate(_), Some(policy)) => kept = Some(policy),
         (Mode::Policy | Mode::Evaluate(_), None) => {
-            return Err("this mode plays a policy; expected --policy FILE".into());
+            return Err(
+                "this mode plays a policy; expected --policy FILE or --role-policy ROLE=FILE"
+                    .into(),
+            );
         }
         (Mode::Serve, None) => {}
         (Mode::Random, _) => {
