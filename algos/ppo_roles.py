@@ -91,7 +91,7 @@ class Args:
     export_policy: str | None = None
     """(not used: --save-model writes each role's policy file)"""
     eval_episodes: int = 100
-    """deterministic evaluation episodes per role (one per arena)"""
+    """deterministic evaluation episodes per role (one per arena; 0: none)"""
     eval_frequency: int = 0
     """environment steps between evaluations against the bots (0: only at the end)"""
     cross_play: str | None = None
@@ -451,14 +451,17 @@ def train(args: Args) -> None:
         if args.save_model and every and step % every < steps_per_iteration:
             path = save_training_state(run_name, args, step, iteration + 1, roles, pool_rng, wandb)
             print(f"step {step}: checkpoint {path}", flush=True)
-        if args.eval_frequency and step % args.eval_frequency < steps_per_iteration:
+        if (
+            args.eval_frequency
+            and step % args.eval_frequency < steps_per_iteration
+            and args.eval_episodes
+        ):
             print_results(evaluate_roles(game, roles, options, args), writer, step)
     progress.close()
     elapsed = time.time() - start
-    print(
-        f"trained {step} arena steps in {elapsed:.0f} s; environment share {env_time / elapsed:.0%}"
-    )
-    results = evaluate_roles(game, roles, options, args)
+    share = env_time / elapsed
+    print(f"trained {step} arena steps in {elapsed:.1f} s; environment share {share:.1%}")
+    results = evaluate_roles(game, roles, options, args) if args.eval_episodes > 0 else {}
     print_results(results, writer, step)
     if args.save_model:
         for role in roles.values():

@@ -73,6 +73,23 @@ def dqn_rows() -> list[Row]:
     return rows
 
 
+def roles_rows() -> list[Row]:
+    """benchmarks/roles_share.py: algos/ppo_roles.py's speed on tag_v1, env share of wall."""
+    group = "roles that learn together (algos/ppo_roles.py, tag_v1 1 v 1, CPU)"
+    doc, why = script_json("roles_share.py", 1500)
+    if doc is None or "error" in doc:
+        error = "algos/ppo_roles.py did not run"
+        return [Row("roles", group, error, "", note=why or (doc or {}).get("error", ""))]
+    return [
+        Row(f"roles_{r['arenas']}", group,
+            f"PPO per role, {r['arenas']} arenas: env time share of wall", "GameServer.step",
+            agents=2 * r["arenas"], arena="separate", obs="vector",
+            steps_per_s=r["arena_steps_per_s"], agent_steps_per_s=r["agent_steps_per_s"],
+            value=100 * r["env_share"], unit="% env")
+        for r in doc["rows"]
+    ]  # fmt: skip
+
+
 def pixel_rows() -> list[Row]:
     """benchmarks/pixel_learner.py: the pixel env, the learner's updates/s, replay bytes."""
     group = "SAC from pixels (algos/sac_pixels.py, CPU)"
@@ -204,6 +221,8 @@ def main() -> None:
         log("DQN run (algos/dqn.py)")
         rows.extend(dqn_rows())
     if not args.skip_learners:
+        log("PPO per role on tag_v1 (benchmarks/roles_share.py)")
+        rows.extend(roles_rows())
         log("SAC from pixels: env, learner, replay (benchmarks/pixel_learner.py)")
         rows.extend(pixel_rows())
         if not args.skip_cargo:
