@@ -85,7 +85,10 @@ class Args:
     resume: str | None = None
     """continue the run of this checkpoint (runs/RUN/checkpoint.pt or runs/RUN)"""
     init_checkpoint: str | None = None
-    """start every role's networks from this run's checkpoint (e.g. to train one role on)"""
+    """start roles' networks from this run's checkpoint (e.g. to train one role on)"""
+    init_roles: tuple[str, ...] = ()
+    """the roles --init-checkpoint loads (default: every role; e.g. an exploiter test loads the
+    final dodger and trains a fresh thrower against it)"""
     eval_checkpoint: str | None = None
     """if set, evaluate this checkpoint's roles against the game's bots instead of training"""
     export_policy: str | None = None
@@ -107,6 +110,8 @@ class Args:
     """(for run names only; a game's level is one of --game-options)"""
     num_arenas: int = 16
     """separate arenas, each holding every role, stepped in one request"""
+    agents_per_arena: int | None = None
+    """agents in each arena (default: the game's roles preset, e.g. tag_v1's 1 v 1)"""
     game_options: str = "{}"
     """game options (JSON) over the game's roles preset, e.g. '{"pursuer_shaping": 0.5}'"""
 
@@ -186,7 +191,7 @@ def annealed(
 
 def training_server(game: Game, options: dict[str, Any], args: Args) -> Any:
     assert game.roles is not None
-    k = game.roles.agents_per_arena
+    k = args.agents_per_arena or game.roles.agents_per_arena
     return GameSettings(
         binary=game.binary,
         num_agents=args.num_arenas * k,
@@ -266,8 +271,12 @@ def save_training_state(
     return path
 
 
-def load_roles(roles: dict[str, Role], state: dict[str, Any], with_pools: bool) -> None:
+def load_roles(
+    roles: dict[str, Role], state: dict[str, Any], with_pools: bool, only: tuple[str, ...] = ()
+) -> None:
     for name, role in roles.items():
+        if only and name not in only:
+            continue
         for key, part in role.parts().items():
             part.load_state_dict(state["roles"][name][key])
         if with_pools:
@@ -329,7 +338,8 @@ def train(args: Args) -> None:
     pool_rng = np.random.default_rng(args.seed)
     step, start_iteration = 0, 0
     if args.init_checkpoint:
-        load_roles(roles, load_checkpoint_file(args.init_checkpoint), with_pools=False)
+        state = load_checkpoint_file(args.init_checkpoint)
+        load_roles(roles, state, with_pools=False, only=tuple(args.init_roles))
     if resumed:
         load_roles(roles, resumed, with_pools=True)
         pool_rng.bit_generator.state = resumed["pool_rng"]
