@@ -2,8 +2,9 @@
 arenas of one server stepped in one request, with an opponent pool and a live mask.
 
 Any registered game with roles works (its registration's `Roles`: tag_v1's pursuer and evader,
-dodge_v1's dodger and thrower); a role is the prefix of its agents' ids (`pursuer_0`), and each
-role may have its own observation and action spaces (discrete or continuous heads).
+dodge's and dodge_v1's dodger and learnable thrower); a role is the prefix of its agents' ids
+(`pursuer_0`), and each role may have its own observation and action spaces (discrete or
+continuous heads).
 
 - **Agents that finish early** (a caught evader while its pursuer plays on): a step counts for a
   role's loss only if that agent acted in it with the latest policy (the live mask); GAE does not

@@ -71,11 +71,10 @@ def dodge_game(version: int) -> Game:
     )
 
 
-def _roles(version: int) -> Roles | None:
-    """Version 1's arenas of a dodger and a learnable thrower (level 2, continuous: the game of
-    docs/results.md's dodgers), and the dodger against the scripted thrower."""
-    if version == 0:
-        return None
+def _roles(version: int) -> Roles:
+    """Arenas of a dodger and a learnable thrower at level 2 with continuous actions (the game of
+    docs/results.md's SAC dodger and self-play, under version 0's rules), and the dodger against
+    the scripted thrower."""
     game = {"rules_version": version, "level": 2, "action_space": "continuous"}
     return Roles(
         agents_per_arena=2,
