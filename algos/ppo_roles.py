@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from dataclasses import dataclass, replace
 from typing import Any
@@ -170,10 +171,23 @@ def game_setup(args: Args) -> tuple[Game, dict[str, Any]]:
     """The registered game and the training arenas' options (its roles preset, then yours)."""
     game = game_of(args.env)
     if game.roles is None:
-        with_roles = sorted(g.name for g in bevy_gym.registration.games() if g.roles)
-        raise SystemExit(
-            f"{game.name} declares no roles to train together; games with roles: {with_roles}"
+        # A short name picks the latest version of the game that declares roles (tag -> tag_v1).
+        family = re.sub(r"_v\d+$", "", game.name)
+        versions = [
+            g
+            for g in bevy_gym.registration.games()
+            if g.roles and re.fullmatch(rf"{re.escape(family)}(_v\d+)?", g.name)
+        ]
+        if not versions:
+            with_roles = sorted(g.name for g in bevy_gym.registration.games() if g.roles)
+            raise SystemExit(
+                f"{game.name} declares no roles to train together; games with roles: {with_roles}"
+            )
+        latest = max(
+            versions, key=lambda g: int(g.name.rsplit("_v", 1)[1]) if "_v" in g.name else 0
         )
+        print(f"{game.name} declares no roles; training {latest.name}, its version with roles")
+        game = latest
     extra = json.loads(args.game_options)
     if not isinstance(extra, dict):
         raise SystemExit(f"--game-options must be a JSON object, got {args.game_options!r}")

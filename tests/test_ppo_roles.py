@@ -123,7 +123,7 @@ SMOKE = ["--num-arenas", "4", "--num-steps", "32", "--eval-episodes", "3", "--sn
 
 @pytest.mark.server
 @pytest.mark.parametrize(
-    ("env", "roles"), [("tag_v1", ("pursuer", "evader")), ("dodge_v1", ("dodger", "thrower"))]
+    ("env", "roles"), [("tag", ("pursuer", "evader")), ("dodge_v1", ("dodger", "thrower"))]
 )
 def test_a_short_run_trains_and_logs_both_roles(env: str, roles: tuple, tmp_path: Path) -> None:
     options = ["--game-options", '{"max_episode_steps": 40}']  # so episodes end and are logged
@@ -149,6 +149,8 @@ def test_a_short_run_trains_and_logs_both_roles(env: str, roles: tuple, tmp_path
         assert all(np.isfinite(logged[f"{role}/losses/value_loss"]))
         assert (run_dir / f"{role}.safetensors").exists()
     assert "eval " in proc.stdout
+    if env == "tag":  # tag_v0 has no roles: the short name trains its version with roles
+        assert "training tag_v1, its version with roles" in proc.stdout
     assert len(list((run_dir / "snapshots").glob("*.pt"))) >= 2 * len(roles)
 
 
