@@ -151,6 +151,7 @@ class Role:
         self.trained = not args.train_roles or name in args.train_roles
         self.members = np.zeros(len(agents), np.int64)  # per agent: 0 latest, k pool[k - 1]
         self._stacked: Any = None
+        self._skeleton: nn.Module | None = None
         t, m = args.num_steps, len(agents)
         act_shape = () if self.actor.discrete else self.action_space.shape
         self.obs = torch.zeros((t, m, obs_dim), device=device)
@@ -173,22 +174,27 @@ class Role:
     def restack(self) -> None:
         """Stack the latest's and the snapshots' weights for this rollout's batched forward."""
         self._stacked = stack_module_state([self.actor, *self.pool]) if self.pool else None
+        self._skeleton = copy.deepcopy(self.actor).to("meta")  # the module functional_call runs
+
+    @torch.no_grad()
+    def outputs(self, obs: torch.Tensor) -> torch.Tensor:
+        """Each agent's actor output from its member's weights: the latest and every snapshot
+        in one vmapped pass when any agent plays a snapshot."""
+        if self._stacked is None or not self.members.any():
+            return self.actor(obs)
+        params, buffers = self._stacked
+        base = self._skeleton
+
+        def run(p: dict, b: dict, x: torch.Tensor) -> torch.Tensor:
+            return functional_call(base, (p, b), (x,))
+
+        every = vmap(run, in_dims=(0, 0, None))(params, buffers, obs)  # (P, M, out)
+        return every[torch.as_tensor(self.members), torch.arange(len(obs))]
 
     @torch.no_grad()
     def act(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Sampled actions and their log-probabilities, each agent by its member's policy."""
-        if self._stacked is None or not self.members.any():
-            out = self.actor(obs)
-        else:
-            params, buffers = self._stacked
-            base = copy.deepcopy(self.actor).to("meta")
-
-            def run(p: dict, b: dict, x: torch.Tensor) -> torch.Tensor:
-                return functional_call(base, (p, b), (x,))
-
-            every = vmap(run, in_dims=(0, 0, None))(params, buffers, obs)  # (P, M, out)
-            out = every[torch.as_tensor(self.members), torch.arange(len(obs))]
-        dist = self.actor.distribution(out)
+        dist = self.actor.distribution(self.outputs(obs))
         action = dist.sample()
         logprob = dist.log_prob(action)
         return action, logprob if self.actor.discrete else logprob.sum(-1)

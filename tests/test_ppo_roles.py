@@ -236,3 +236,27 @@ def test_the_game_plays_both_exported_roles_as_python_evaluates_them(tmp_path: P
     one_side = [c for c in command if "evader=" not in c]
     refused = subprocess.run(one_side, capture_output=True, text=True, timeout=120)
     assert refused.returncode == 1 and "none drives" in refused.stderr, refused.stderr
+
+
+@pytest.mark.parametrize("action_space", [spaces.Discrete(5), spaces.Box(-1, 1, (2,))])
+def test_each_agent_acts_with_its_members_weights_in_one_pass(action_space: spaces.Space) -> None:
+    """Agents playing the latest policy or pool snapshots get exactly what each network alone
+    computes, from the batched (vmapped) forward pass."""
+    args = script.Args(pool=3)
+    torch.manual_seed(0)
+    role = ppo.Role("pursuer", np.arange(6), (spaces.Box(-1, 1, (4,)), action_space), 4, args,
+                    torch.device("cpu"))  # fmt: skip
+    for _ in range(2):
+        role.snapshot()
+        with torch.no_grad():
+            for p in role.actor.parameters():
+                p.add_(torch.randn_like(p))  # the latest moves on: snapshots differ from it
+    role.restack()
+    role.members[:] = [0, 1, 2, 0, 2, 1]
+    obs = torch.randn(6, 4)
+    out = role.outputs(obs)
+    nets = [role.actor, *role.pool]
+    for k, member in enumerate(role.members):
+        expected = nets[member](obs[k : k + 1])[0]
+        torch.testing.assert_close(out[k], expected)
+    assert not torch.allclose(out[1], role.actor(obs[1:2])[0]), "snapshots must differ"
