@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import pickle
 
+import gymnasium
 import numpy as np
 import pettingzoo
 import pytest
 from pettingzoo.test import (
     api_test,
+    parallel_api_test,
     render_test,
     state_test,
 )
@@ -143,3 +145,40 @@ def test_server_url_connects_to_a_running_server_and_applies_the_config(dodge_se
     assert len(rewards) == 4
     env.close()
     assert dodge_server.alive  # not ours to stop
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "roles"),
+    [
+        ({"num_agents": 8, "arena_mode": "separate"}, {"pursuer": 4, "evader": 4}),
+        (
+            {"num_agents": 6, "arena_mode": "separate", "agents_per_arena": 3},
+            {"pursuer": 2, "evader": 4},
+        ),
+        ({"num_agents": 3}, {"pursuer": 1, "evader": 2}),
+    ],
+)
+def test_tag_v1_ids_name_their_role_and_every_arena_holds_both(kwargs, roles):
+    """Grouping agents by the id's prefix (as TorchRL and MARL libraries do) gives one group per
+    role, each with one pair of spaces, and every separate arena has both roles."""
+    from bevy_gym.envs import tag_v1
+
+    env = tag_v1.parallel_env(**kwargs)
+    groups: dict[str, list[str]] = {}
+    for agent in env.possible_agents:
+        groups.setdefault(agent.rsplit("_", 1)[0], []).append(agent)
+    assert {role: len(ids) for role, ids in groups.items()} == roles
+    for ids in groups.values():
+        assert len({(str(env.observation_space(a)), str(env.action_space(a))) for a in ids}) == 1
+    assert isinstance(env.action_space(groups["pursuer"][0]), gymnasium.spaces.Discrete)
+    assert isinstance(env.action_space(groups["evader"][0]), gymnasium.spaces.Box)
+    spec = env.unwrapped.remote.spec
+    for arena in range(spec.num_arenas):
+        present = {
+            spec.agent_ids[k].split("_")[0]
+            for k in range(spec.num_agents)
+            if spec.arenas[k] == arena
+        }
+        assert present == {"pursuer", "evader"}, arena
+    parallel_api_test(env, num_cycles=50)
+    env.close()
