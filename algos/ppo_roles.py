@@ -322,8 +322,8 @@ def export_roles(
 
 def print_results(results: dict[str, dict[str, float]], writer: Any, step: int) -> None:
     for name, r in results.items():
-        print(
-            f"eval {name} vs bots, {r['episodes']} episodes: "
+        tqdm.write(  # a line of its own under the progress bar
+            f"step {step}: eval {name} vs bots, {r['episodes']} episodes: "
             f"length {r['length']:.1f} ± {r['length_se']:.1f} (SE), "
             f"return {r['return']:.2f} ± {r['return_se']:.2f}, "
             f"ended by termination {r['terminated']:.0%}"
