@@ -113,9 +113,13 @@ lint-viewer: viewer
 ## Every test: the games' cargo tests, then the Python tests against the real servers.
 test: install test-rust test-python
 
+## In the release profile: the tests then share every dependency that `make install` (and the
+## template) build, where a debug build compiled them all a second time (4 min 50 s of a cold CI
+## run on 2 cores; the release build of the workspace's tests, dependencies shared: 2 min 17 s with
+## a training run beside it).
 test-rust:
-	cd game && $(CARGO) test --all-targets
-	cd game && $(CARGO) test --doc
+	cd game && $(CARGO) test --release --all-targets
+	cd game && $(CARGO) test --release --doc
 
 ## The Python suite's default tier: every test, against real servers, except those marked slow.
 ## `$(PYTHON) -m pytest -m slow` runs the slow tier (the million-step soak, learning runs).
