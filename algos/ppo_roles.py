@@ -148,6 +148,9 @@ class Args:
     """the maximum norm for the gradient clipping"""
     hidden: int = 64
     """width of the actors' and critics' two hidden layers"""
+    norm_reward: bool = False
+    """divide each role's rewards by the running std of its discounted returns (CleanRL's
+    continuous PPO does, through gymnasium's NormalizeReward); episode statistics stay raw"""
     critic: str = "local"
     """"local": the agent's own observation; "arena": every observation of its arena"""
     pool: int = 0
@@ -431,7 +434,8 @@ def train(args: Args) -> None:
             done = acting & (res.terminated | res.truncated)
             for role in roles.values():
                 mine = acting[role.agents]
-                role.rewards[t] = np.where(mine, res.rewards[role.agents], 0.0)
+                raw = np.where(mine, res.rewards[role.agents], 0.0)
+                role.rewards[t] = role.scaled_rewards(raw, mine, done[role.agents])
                 role.acted[t] = mine
                 role.live[t] = mine & (role.members == 0) & role.trained
                 role.terminated[t] = mine & res.terminated[role.agents]

@@ -127,6 +127,22 @@ def draw_members(
     return members
 
 
+class RunningVariance:
+    """Mean and variance of a stream of batches (Chan et al.'s parallel update)."""
+
+    def __init__(self) -> None:
+        self.mean, self.var, self.count = 0.0, 1.0, 1e-4
+
+    def update(self, batch: np.ndarray) -> None:
+        if len(batch) == 0:
+            return
+        mean, var, n = float(batch.mean()), float(batch.var()), len(batch)
+        delta, total = mean - self.mean, self.count + n
+        self.mean += delta * n / total
+        self.var = (self.var * self.count + var * n + delta**2 * self.count * n / total) / total
+        self.count = total
+
+
 class Role:
     """One role's learner: actor, critic, optimizer, pool, and its (T, M) rollout storage."""
 
@@ -165,6 +181,24 @@ class Role:
         self.live = np.zeros((t, m), bool)  # ... with the latest policy: the loss's mask
         self.terminated = np.zeros((t, m), np.float32)
         self.done = np.zeros((t, m), np.float32)
+        # --norm-reward: each agent's discounted return so far, and their running variance
+        self._discounted = np.zeros(m)
+        self._returns = RunningVariance()
+
+    def scaled_rewards(
+        self, rewards: np.ndarray, acted: np.ndarray, done: np.ndarray
+    ) -> np.ndarray:
+        """`rewards` divided by the running standard deviation of the agents' discounted returns
+        (gymnasium's NormalizeReward, per role): returns in the thousands otherwise swamp the
+        value loss. Only steps an agent acted in count; an episode's end restarts its return."""
+        if not self.args.norm_reward:
+            return rewards
+        self._discounted = np.where(
+            acted, self._discounted * self.args.gamma + rewards, self._discounted
+        )
+        self._returns.update(self._discounted[acted])
+        self._discounted[done.astype(bool)] = 0.0
+        return (rewards / np.sqrt(self._returns.var + 1e-8)).astype(np.float32)
 
     def snapshot(self) -> None:
         """Freeze the latest actor into the pool (the oldest leaves beyond `--pool`)."""

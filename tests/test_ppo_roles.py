@@ -260,3 +260,27 @@ def test_each_agent_acts_with_its_members_weights_in_one_pass(action_space: spac
         expected = nets[member](obs[k : k + 1])[0]
         torch.testing.assert_close(out[k], expected)
     assert not torch.allclose(out[1], role.actor(obs[1:2])[0]), "snapshots must differ"
+
+
+def test_reward_scaling_follows_the_spread_of_discounted_returns() -> None:
+    stream = ppo.RunningVariance()
+    batches = [np.random.default_rng(k).normal(5.0, 3.0, size=50) for k in range(4)]
+    for batch in batches:
+        stream.update(batch)
+    everything = np.concatenate(batches)
+    assert stream.mean == pytest.approx(everything.mean(), rel=1e-3)
+    assert stream.var == pytest.approx(everything.var(), rel=1e-3)
+
+    args = script.Args(norm_reward=True, gamma=0.5)
+    role = ppo.Role("dodger", np.arange(2), (spaces.Box(-1, 1, (3,)), spaces.Box(-1, 1, (2,))),
+                    3, args, torch.device("cpu"))  # fmt: skip
+    acted, done = np.array([True, False]), np.zeros(2)
+    for _ in range(200):
+        scaled = role.scaled_rewards(np.array([100.0, 7.0]), acted, done)
+    # Agent 0's discounted return settles at 100 / (1 - 0.5) = 200; the scale tracks its spread.
+    assert role._discounted[0] == pytest.approx(200.0) and role._discounted[1] == 0.0
+    assert scaled[0] == pytest.approx(100.0 / np.sqrt(role._returns.var + 1e-8))
+    assert scaled[0] < 100.0
+    plain = ppo.Role("dodger", np.arange(2), (spaces.Box(-1, 1, (3,)), spaces.Box(-1, 1, (2,))),
+                     3, script.Args(), torch.device("cpu"))  # fmt: skip
+    assert plain.scaled_rewards(np.array([100.0, 7.0]), acted, done).tolist() == [100.0, 7.0]
