@@ -274,7 +274,7 @@ def save_training_state(
     wandb: str | None,
 ) -> str:
     state = {
-        "args": vars(args) | {"train_roles": list(args.train_roles)},
+        "args": vars(args),
         "run_name": run_name,
         "wandb_id": wandb,
         "global_step": step,
@@ -323,7 +323,7 @@ def export_roles(
     return paths
 
 
-def print_results(results: dict[str, dict[str, float]], writer: Any, step: int) -> None:
+def print_results(results: dict[str, dict[str, float]], writer: Any | None, step: int) -> None:
     for name, r in results.items():
         tqdm.write(  # a line of its own under the progress bar
             f"step {step}: eval {name} vs bots, {r['episodes']} episodes: "
@@ -331,7 +331,7 @@ def print_results(results: dict[str, dict[str, float]], writer: Any, step: int) 
             f"return {r['return']:.2f} ± {r['return_se']:.2f}, "
             f"ended by termination {r['terminated']:.0%}"
         )
-        for key in ("length", "return", "terminated"):
+        for key in ("length", "return", "terminated") if writer else ():
             writer.add_scalar(f"eval/{name}_{key}", r[key], step)
 
 
@@ -339,7 +339,6 @@ def train(args: Args) -> None:
     resumed = load_checkpoint_file(args.resume) if args.resume else None
     if resumed:
         args = resumed_args(Args, resumed, args.resume)
-        args.train_roles = tuple(args.train_roles)
     seed_everything(args)
     device = select_device(args)
     game, options = game_setup(args)
@@ -504,42 +503,30 @@ def train(args: Args) -> None:
     writer.close()
 
 
-def evaluate_checkpoint(args: Args) -> None:
-    state = load_checkpoint_file(args.eval_checkpoint)
-    saved = replace(
-        Args(**{**state["args"], "train_roles": tuple(state["args"]["train_roles"])}),
-        seed=args.seed,
-        eval_episodes=args.eval_episodes,
-    )
-    device = select_device(saved)
+def saved_run(checkpoint: str, device: torch.device) -> tuple[Args, Game, dict, dict[str, Role]]:
+    """A saved run's settings, game, options and roles (networks as checkpointed): what
+    `--eval-checkpoint` and `--cross-play` start from. The spaces come from a one-arena server."""
+    state = load_checkpoint_file(checkpoint)
+    saved = Args(**state["args"])
     game, options = game_setup(saved)
     remote = training_server(game, options, replace(saved, num_arenas=1))
     roles = make_roles(remote, Arenas(remote.spec, saved.critic), saved, device)
     remote.close()
     load_roles(roles, state, with_pools=False)
-    results = evaluate_roles(game, roles, options, saved)
-    print_results(results, _NullWriter(), 0)
+    return saved, game, options, roles
 
 
-class _NullWriter:
-    def add_scalar(self, *_: Any) -> None:
-        pass
+def evaluate_checkpoint(args: Args) -> None:
+    assert args.eval_checkpoint is not None
+    saved, game, options, roles = saved_run(args.eval_checkpoint, select_device(args))
+    saved = replace(saved, seed=args.seed, eval_episodes=args.eval_episodes)
+    print_results(evaluate_roles(game, roles, options, saved), None, 0)
 
 
 def run_cross_play(args: Args) -> None:
     assert args.cross_play is not None
     path = args.cross_play if os.path.isdir(args.cross_play) else os.path.dirname(args.cross_play)
-    state = load_checkpoint_file(
-        checkpoint_path(os.path.relpath(path, "runs"))
-        if not os.path.isfile(os.path.join(path, "checkpoint.pt"))
-        else os.path.join(path, "checkpoint.pt")
-    )
-    saved = Args(**{**state["args"], "train_roles": tuple(state["args"]["train_roles"])})
-    game, options = game_setup(saved)
-    device = torch.device("cpu")
-    remote = training_server(game, options, replace(saved, num_arenas=1))
-    roles = make_roles(remote, Arenas(remote.spec, saved.critic), saved, device)
-    remote.close()
+    _, game, options, roles = saved_run(path, torch.device("cpu"))
     files = snapshot_files(os.path.join(path, "snapshots"), list(roles), args.cross_play_snapshots)
     matrix = cross_play(
         game, options, roles, files, args.eval_episodes, args.seed + EVAL_SEED_OFFSET

@@ -11,6 +11,7 @@ import gymnasium as gym
 import numpy as np
 import torch
 import torch.nn as nn
+from gymnasium.wrappers.utils import RunningMeanStd
 from policy_export import Layer, PolicyNet, act_float64
 from role_eval import role_of
 from torch.distributions import Categorical, Normal
@@ -127,22 +128,6 @@ def draw_members(
     return members
 
 
-class RunningVariance:
-    """Mean and variance of a stream of batches (Chan et al.'s parallel update)."""
-
-    def __init__(self) -> None:
-        self.mean, self.var, self.count = 0.0, 1.0, 1e-4
-
-    def update(self, batch: np.ndarray) -> None:
-        if len(batch) == 0:
-            return
-        mean, var, n = float(batch.mean()), float(batch.var()), len(batch)
-        delta, total = mean - self.mean, self.count + n
-        self.mean += delta * n / total
-        self.var = (self.var * self.count + var * n + delta**2 * self.count * n / total) / total
-        self.count = total
-
-
 class Role:
     """One role's learner: actor, critic, optimizer, pool, and its (T, M) rollout storage."""
 
@@ -183,7 +168,7 @@ class Role:
         self.done = np.zeros((t, m), np.float32)
         # --norm-reward: each agent's discounted return so far, and their running variance
         self._discounted = np.zeros(m)
-        self._returns = RunningVariance()
+        self._returns = RunningMeanStd(shape=())
 
     def scaled_rewards(
         self, rewards: np.ndarray, acted: np.ndarray, done: np.ndarray
@@ -196,7 +181,8 @@ class Role:
         self._discounted = np.where(
             acted, self._discounted * self.args.gamma + rewards, self._discounted
         )
-        self._returns.update(self._discounted[acted])
+        if acted.any():
+            self._returns.update(self._discounted[acted])
         self._discounted[done.astype(bool)] = 0.0
         return (rewards / np.sqrt(self._returns.var + 1e-8)).astype(np.float32)
 

@@ -263,7 +263,7 @@ def test_each_agent_acts_with_its_members_weights_in_one_pass(action_space: spac
 
 
 def test_reward_scaling_follows_the_spread_of_discounted_returns() -> None:
-    stream = ppo.RunningVariance()
+    stream = ppo.RunningMeanStd(shape=())
     batches = [np.random.default_rng(k).normal(5.0, 3.0, size=50) for k in range(4)]
     for batch in batches:
         stream.update(batch)
