@@ -35,16 +35,11 @@ pub fn agent_id(layout: &Layout, config: &DodgeConfig, agent: usize) -> String {
     if config.version == 0 && config.throwers == 0 {
         return Layout::agent_id(agent);
     }
-    let arena = layout.arena_of(agent);
-    let (dodgers, throwers) = roles(layout, config.throwers, arena);
-    if throwers.contains(&agent) {
-        format!(
-            "thrower_{}",
-            arena * throwers.len() + agent - throwers.start
-        )
-    } else {
-        format!("dodger_{}", arena * dodgers.len() + agent - dodgers.start)
-    }
+    let (dodgers, throwers) = roles(layout, config.throwers, layout.arena_of(agent));
+    layout.role_id(
+        agent,
+        &[("dodger", dodgers.len()), ("thrower", throwers.len())],
+    )
 }
 
 /// Refuses a thrower count that leaves an arena without a dodger.

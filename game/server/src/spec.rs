@@ -173,4 +173,19 @@ impl Layout {
     pub fn agent_id(agent: usize) -> String {
         format!("agent_{agent}")
     }
+
+    /// An id that names the agent's role, numbered across arenas in agent order, for a game
+    /// whose every arena holds `roles` (name, count) in slot order: with
+    /// `[("pursuer", 1), ("evader", 2)]`, arena 1's agents are `pursuer_1`, `evader_2`,
+    /// `evader_3`. Multi-agent libraries group agents into teams by this prefix.
+    pub fn role_id(&self, agent: usize, roles: &[(&str, usize)]) -> String {
+        let mut slot = agent - self.agents_in(self.arena_of(agent)).start;
+        for &(name, count) in roles {
+            if slot < count {
+                return format!("{name}_{}", self.arena_of(agent) * count + slot);
+            }
+            slot -= count;
+        }
+        Self::agent_id(agent) // slots beyond the roles given: the plain id
+    }
 }

@@ -141,15 +141,9 @@ impl TagConfig {
         if self.version == 0 {
             return Layout::agent_id(agent);
         }
-        let arena = layout.arena_of(agent);
-        let slot = agent - layout.agents_in(arena).start;
         let pursuers = self.pursuers.min(layout.group());
-        let role = self.role_of(layout, agent);
-        let (per_arena, index) = match role {
-            Role::Pursuer => (pursuers, slot),
-            Role::Evader => (layout.group() - pursuers, slot - pursuers),
-        };
-        format!("{}_{}", role.name(), arena * per_arena + index)
+        let roles = [("pursuer", pursuers), ("evader", layout.group() - pursuers)];
+        layout.role_id(agent, &roles)
     }
     // ANCHOR_END: agent_id
 
