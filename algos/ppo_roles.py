@@ -50,9 +50,9 @@ from checkpoints import (
     rng_states,
     save_checkpoint,
 )
-from policy_export import RunInfo, export_policy
+from policy_export import RunInfo, export_policy, load_policy
 from role_eval import cross_play, play_episodes, role_of, snapshot_files
-from role_learner import Arenas, Role, draw_members
+from role_learner import Arenas, Role, draw_members, role_files
 from tqdm import tqdm
 
 import bevy_gym
@@ -86,6 +86,16 @@ class Args:
     """with --save-model: environment steps between crash-safe checkpoints (0: none)"""
     resume: str | None = None
     """continue the run of this checkpoint (runs/RUN/checkpoint.pt or runs/RUN)"""
+    init_policy: tuple[str, ...] = ()
+    """ROLE=FILE ...: start a role's actor from a policy file of any script here, its
+    layers and weights (e.g. the SAC dodger of docs/results), with a fresh critic; the file must
+    stay where it is for --resume and the evaluations"""
+    init_log_std: float = 0.0
+    """continuous roles: the starting log standard deviation of the actions (0: CleanRL's; lower
+    it with --init-policy, so that the first rollouts play the policy rather than noise)"""
+    play: tuple[str, ...] = ()
+    """ROLE=FILE ...: no training; play policy files, one per role, in the training
+    arenas (or one role against the game's bots), --eval-episodes deterministic episodes"""
     init_checkpoint: str | None = None
     """start roles' networks from this run's checkpoint (e.g. to train one role on)"""
     init_roles: tuple[str, ...] = ()
@@ -109,7 +119,8 @@ class Args:
     env: str = "tag_v1"
     """a registered game with roles (its short name or an id)"""
     level: int = 0
-    """(for run names only; a game's level is one of --game-options)"""
+    """(for run names only, taken from the game's options when they hold a level; a game's level
+    is one of --game-options)"""
     num_arenas: int = 16
     """separate arenas, each holding every role, stepped in one request"""
     agents_per_arena: int | None = None
@@ -238,9 +249,14 @@ def make_roles(remote: Any, arenas: Arenas, args: Args, device: torch.device) ->
             args,
             device,
         )
-    unknown = sorted(set(args.train_roles) - set(roles))
-    if unknown:
-        raise SystemExit(f"--train-roles {unknown}: the game's roles are {sorted(roles)}")
+    for flag, named in (
+        ("--train-roles", set(args.train_roles)),
+        ("--init-policy", {r for r, _ in role_files(args.init_policy, "--init-policy")}),
+    ):
+        if named - set(roles):
+            raise SystemExit(
+                f"{flag} {sorted(named - set(roles))}: the game's roles are {sorted(roles)}"
+            )
     return roles
 
 
@@ -323,10 +339,12 @@ def export_roles(
     return paths
 
 
-def print_results(results: dict[str, dict[str, float]], writer: Any | None, step: int) -> None:
+def print_results(
+    results: dict[str, dict[str, float]], writer: Any | None, step: int, versus: str = "bots"
+) -> None:
     for name, r in results.items():
         tqdm.write(  # a line of its own under the progress bar
-            f"step {step}: eval {name} vs bots, {r['episodes']} episodes: "
+            f"step {step}: eval {name} vs {versus}, {r['episodes']} episodes: "
             f"length {r['length']:.1f} ± {r['length_se']:.1f} (SE), "
             f"return {r['return']:.2f} ± {r['return_se']:.2f}, "
             f"ended by termination {r['terminated']:.0%}"
@@ -342,6 +360,7 @@ def train(args: Args) -> None:
     seed_everything(args)
     device = select_device(args)
     game, options = game_setup(args)
+    args.level = int(options.get("level", args.level))  # names dodge's runs "-l2", as played
     remote = training_server(game, options, args)
     missing = [k for k in args.anneal_options if not isinstance(options.get(k), (int, float))]
     if missing:
@@ -523,6 +542,38 @@ def evaluate_checkpoint(args: Args) -> None:
     print_results(evaluate_roles(game, roles, options, saved), None, 0)
 
 
+def play_files(args: Args) -> None:
+    """--play: policy files, one per role, in the training arenas; or one role's file against
+    the game's bots (its anchor)."""
+    game, options = game_setup(args)
+    assert game.roles is not None
+    files = dict(role_files(args.play, "--play"))
+    policies = {role: load_policy(path) for role, path in files.items()}
+    seed = args.seed + EVAL_SEED_OFFSET
+    remote = training_server(game, options, replace(args, num_arenas=1))
+    names = list(dict.fromkeys(role_of(i) for i in remote.spec.agent_ids))
+    per_arena = len(remote.spec.agent_ids)
+    remote.close()
+    if set(files) == set(names):
+        results = play_episodes(game.binary, options, policies, args.eval_episodes, seed, per_arena)
+        results.pop("arena")
+        versus = "the other files"
+    elif len(files) == 1 and next(iter(files)) in game.roles.versus_bots:
+        role = next(iter(files))
+        bots = {k: v for k, v in options.items() if k not in game.roles.options}
+        setup = {**bots, **game.roles.versus_bots[role]}
+        results = {
+            role: play_episodes(game.binary, setup, policies, args.eval_episodes, seed)[role]
+        }
+        versus = "bots"
+    else:
+        raise SystemExit(
+            f"--play {sorted(files)}: expected a file for every role {names}, or one for a role "
+            f"that plays the game's bots {sorted(game.roles.versus_bots)}"
+        )
+    print_results(results, None, 0, versus)
+
+
 def run_cross_play(args: Args) -> None:
     assert args.cross_play is not None
     path = args.cross_play if os.path.isdir(args.cross_play) else os.path.dirname(args.cross_play)
@@ -541,6 +592,8 @@ if __name__ == "__main__":
     cli = tyro.cli(Args)
     if cli.cross_play:
         run_cross_play(cli)
+    elif cli.play:
+        play_files(cli)
     elif cli.eval_checkpoint:
         evaluate_checkpoint(cli)
     else:

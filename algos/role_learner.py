@@ -5,6 +5,7 @@ arenas' layout (which agent is which role, the critics' inputs)."""
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import gymnasium as gym
@@ -12,10 +13,21 @@ import numpy as np
 import torch
 import torch.nn as nn
 from gymnasium.wrappers.utils import RunningMeanStd
-from policy_export import Layer, PolicyNet, act_float64
+from policy_export import Layer, PolicyNet, act_float64, read_policy
 from role_eval import role_of
 from torch.distributions import Categorical, Normal
 from torch.func import functional_call, stack_module_state, vmap
+
+
+def role_files(pairs: tuple[str, ...], flag: str) -> list[tuple[str, str]]:
+    """`ROLE=FILE` arguments as (role, file) pairs."""
+    parsed = []
+    for pair in pairs:
+        role, sep, path = pair.partition("=")
+        if not sep or not role or not path:
+            raise SystemExit(f"{flag} {pair!r}: expected ROLE=FILE, e.g. dodger=policy.safetensors")
+        parsed.append((role, path))
+    return parsed
 
 
 def layer_init(layer: nn.Linear, std: float = float(np.sqrt(2)), bias: float = 0.0) -> nn.Linear:
@@ -24,21 +36,36 @@ def layer_init(layer: nn.Linear, std: float = float(np.sqrt(2)), bias: float = 0
     return layer
 
 
+ACTIVATION_MODULES = {"tanh": nn.Tanh, "relu": nn.ReLU}
+
+
 class Actor(nn.Module):
     """A role's policy: logits (discrete), or the mean squashed into the action bounds followed
-    by the log standard deviations (continuous), in one output tensor so that snapshots stack."""
+    by the log standard deviations (continuous), in one output tensor so that snapshots stack.
+    Two tanh layers of `hidden` units, or the layers of a policy file (`init`: any script's
+    file of the same spaces, e.g. a SAC actor, weights included)."""
 
-    def __init__(self, obs_dim: int, action_space: gym.Space, hidden: int) -> None:
+    def __init__(
+        self,
+        obs_dim: int,
+        action_space: gym.Space,
+        hidden: int,
+        log_std: float = 0.0,
+        init: str | None = None,
+    ) -> None:
         super().__init__()
         self.discrete = isinstance(action_space, gym.spaces.Discrete)
         out = int(action_space.n) if self.discrete else int(np.prod(action_space.shape))
-        self.net = nn.Sequential(
-            layer_init(nn.Linear(obs_dim, hidden)),
-            nn.Tanh(),
-            layer_init(nn.Linear(hidden, hidden)),
-            nn.Tanh(),
-            layer_init(nn.Linear(hidden, out), std=0.01),
-        )
+        if init is None:
+            self.net = nn.Sequential(
+                layer_init(nn.Linear(obs_dim, hidden)),
+                nn.Tanh(),
+                layer_init(nn.Linear(hidden, hidden)),
+                nn.Tanh(),
+                layer_init(nn.Linear(hidden, out), std=0.01),
+            )
+        else:
+            self.net, scaling = layers_of_file(init, obs_dim, out, self.discrete)
         if not self.discrete:
             low, high = (
                 torch.as_tensor(b, dtype=torch.float32)
@@ -46,7 +73,15 @@ class Actor(nn.Module):
             )
             self.register_buffer("action_scale", (high - low) / 2)
             self.register_buffer("action_bias", (high + low) / 2)
-            self.logstd = nn.Parameter(torch.zeros(out))
+            if init is not None and not all(
+                torch.equal(torch.as_tensor(mine), theirs)
+                for mine, theirs in zip(scaling, (self.action_scale, self.action_bias), strict=True)
+            ):
+                raise SystemExit(
+                    f"--init-policy {init}: its actions scale to {scaling}; this role's bounds "
+                    f"are {action_space}"
+                )
+            self.logstd = nn.Parameter(torch.full((out,), float(log_std)))
 
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
         x = self.net(obs)
@@ -65,19 +100,67 @@ class Actor(nn.Module):
         """The deterministic policy as the policy file describes it (argmax, or the mean)."""
         continuous = not self.discrete
         tensors = {k: v for k, v in self.state_dict().items() if k != "logstd"}
+        modules = list(self.net)
+        linear = [i for i, m in enumerate(modules) if isinstance(m, nn.Linear)]
+        names = {cls: name for name, cls in ACTIVATION_MODULES.items()}
+        layers = [
+            Layer(f"net.{i}.weight", f"net.{i}.bias", names[type(modules[i + 1])])
+            for i in linear[:-1]
+        ]
+        last = linear[-1]
+        layers.append(
+            Layer(f"net.{last}.weight", f"net.{last}.bias", "tanh" if continuous else "none")
+        )
         return PolicyNet(
             algorithm="ppo",
             tensors=tensors,
-            layers=[
-                Layer("net.0.weight", "net.0.bias", "tanh"),
-                Layer("net.2.weight", "net.2.bias", "tanh"),
-                Layer("net.4.weight", "net.4.bias", "tanh" if continuous else "none"),
-            ],
+            layers=layers,
             output="scaled" if continuous else "argmax",
             forward=lambda x: self(x) if self.discrete else self(x).chunk(2, -1)[0],
             output_scale="action_scale" if continuous else None,
             output_bias="action_bias" if continuous else None,
         )
+
+
+def layers_of_file(
+    path: str, obs_dim: int, out: int, discrete: bool
+) -> tuple[nn.Sequential, tuple[np.ndarray, ...]]:
+    """A policy file's layers as this actor's network, weights loaded: its hidden layers as
+    they are, its last one giving the logits (an argmax file) or the pre-tanh mean (a scaled
+    file); and its action scale and bias (scaled files)."""
+    tensors, meta = read_policy(path)
+    layers = json.loads(meta["layers"])
+    expected = ("argmax", "none") if discrete else ("scaled", "tanh")
+    found = (meta.get("output"), layers[-1]["activation"])
+    if found != expected:
+        raise SystemExit(
+            f"--init-policy {path}: its output is {found}; a "
+            f"{'discrete' if discrete else 'continuous'} role expects {expected}"
+        )
+    modules: list[nn.Module] = []
+    for k, layer in enumerate(layers):
+        weight, bias = (torch.as_tensor(tensors[layer[key]]) for key in ("weight", "bias"))
+        linear = nn.Linear(weight.shape[1], weight.shape[0])
+        with torch.no_grad():
+            linear.weight.copy_(weight)
+            linear.bias.copy_(bias)
+        modules.append(linear)
+        if k < len(layers) - 1:
+            if layer["activation"] not in ACTIVATION_MODULES:
+                raise SystemExit(
+                    f"--init-policy {path}: hidden activation {layer['activation']!r}; expected "
+                    f"one of {sorted(ACTIVATION_MODULES)}"
+                )
+            modules.append(ACTIVATION_MODULES[layer["activation"]]())
+    first, last = modules[0], modules[-1]
+    assert isinstance(first, nn.Linear) and isinstance(last, nn.Linear)
+    if (first.in_features, last.out_features) != (obs_dim, out):
+        raise SystemExit(
+            f"--init-policy {path}: maps {first.in_features} inputs to {last.out_features} "
+            f"outputs; this role has {obs_dim} observations and {out} action outputs"
+        )
+    scaling = () if discrete else (tensors[meta["output_scale"]], tensors[meta["output_bias"]])
+    return nn.Sequential(*modules), scaling
 
 
 def critic_net(inputs: int, hidden: int) -> nn.Module:
@@ -143,7 +226,9 @@ class Role:
         self.name, self.agents, self.args, self.device = name, agents, args, device
         self.observation_space, self.action_space = spec_spaces
         obs_dim = int(np.prod(self.observation_space.shape))
-        self.actor = Actor(obs_dim, self.action_space, args.hidden).to(device)
+        init = dict(role_files(args.init_policy, "--init-policy")).get(name)
+        self.actor = Actor(obs_dim, self.action_space, args.hidden, args.init_log_std, init)
+        self.actor.to(device)
         self.critic = critic_net(critic_dim, args.hidden).to(device)
         self.optimizer = torch.optim.Adam(
             [*self.actor.parameters(), *self.critic.parameters()], lr=args.learning_rate, eps=1e-5

@@ -284,3 +284,57 @@ def test_reward_scaling_follows_the_spread_of_discounted_returns() -> None:
     plain = ppo.Role("dodger", np.arange(2), (spaces.Box(-1, 1, (3,)), spaces.Box(-1, 1, (2,))),
                      3, script.Args(), torch.device("cpu"))  # fmt: skip
     assert plain.scaled_rewards(np.array([100.0, 7.0]), acted, done).tolist() == [100.0, 7.0]
+
+
+SAC_DODGER = REPO / "docs" / "results" / "sac_dodge_level2.safetensors"
+
+
+def test_a_role_starts_from_another_scripts_policy_file(tmp_path: Path) -> None:
+    """--init-policy: the SAC dodger of docs/results (ReLU layers of 256) becomes the role's
+    actor: its mean action is the file's, the log std is --init-log-std, and exporting the actor
+    writes a file that acts as the original does; files that do not fit are refused."""
+    export = algos_module("policy_export")
+    tensors, _ = export.read_policy(SAC_DODGER)
+    observations, actions = spaces.Box(-1, 1, (72,)), spaces.Box(-1, 1, (3,))
+    actor = ppo.Actor(72, actions, 64, log_std=-1.0, init=str(SAC_DODGER))
+    obs = torch.as_tensor(tensors["test.observations"])
+    with torch.no_grad():
+        mean, logstd = actor(obs).chunk(2, dim=-1)
+    torch.testing.assert_close(mean, torch.as_tensor(tensors["test.actions"]), atol=1e-5, rtol=0)
+    assert torch.all(logstd == -1.0)
+    info = export.RunInfo(observations, actions, "dodge", "dodge_v0", {}, 10001, "test")
+    again = export.export_policy(tmp_path / "again.safetensors", actor.policy_net(), info)
+    np.testing.assert_array_equal(
+        export.load_policy(again)(obs.numpy()), export.load_policy(SAC_DODGER)(obs.numpy())
+    )
+    with pytest.raises(SystemExit, match="this role has 10 observations"):
+        ppo.Actor(10, actions, 64, init=str(SAC_DODGER))
+    with pytest.raises(SystemExit, match="a discrete role expects"):
+        ppo.Actor(72, spaces.Discrete(5), 64, init=str(SAC_DODGER))
+    with pytest.raises(SystemExit, match="bounds"):
+        ppo.Actor(72, spaces.Box(-2, 2, (3,)), 64, init=str(SAC_DODGER))
+
+
+@pytest.mark.server
+def test_play_evaluates_policy_files_against_bots_or_each_other(tmp_path: Path) -> None:
+    """--play ROLE=FILE: one role's file against the game's bots, or a file per role in the
+    training arenas; a set of files that is neither is refused, naming the roles."""
+    short = ["--eval-episodes", "3", "--game-options", '{"max_episode_steps": 20}']
+    alone = run_script("ppo_roles", ["--env", "dodge", "--play", f"dodger={SAC_DODGER}", *short],
+                       tmp_path)  # fmt: skip
+    assert "eval dodger vs bots, 3 episodes" in alone.stdout, alone.stdout
+    both = run_script(
+        "ppo_roles",
+        ["--env", "dodge", "--play", f"dodger={SAC_DODGER}", f"thrower={THROWER}", *short],
+        tmp_path,
+    )
+    for role in ("dodger", "thrower"):
+        assert f"eval {role} vs the other files, 3 episodes" in both.stdout, both.stdout
+    command = [sys.executable, str(REPO / "algos" / "ppo_roles.py"), "--env", "dodge"]
+    refused = subprocess.run([*command, "--play", f"thrower={THROWER}", *short],
+                             capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert refused.returncode != 0
+    assert "expected a file for every role ['dodger', 'thrower']" in refused.stderr
+
+
+THROWER = REPO / "docs" / "results" / "selfplay_round0_thrower.safetensors"
