@@ -353,6 +353,16 @@ def print_results(
             writer.add_scalar(f"eval/{name}_{key}", r[key], step)
 
 
+def inherited_layers(args: Args, saved: dict[str, Any]) -> tuple[str, ...]:
+    """--init-policy with the policy files whose layers the --init-checkpoint run's loaded roles
+    were built from (their weights then come from the checkpoint)."""
+    own = dict(role_files(args.init_policy, "--init-policy"))
+    for role, path in role_files(tuple(saved.get("init_policy", ())), "--init-policy"):
+        if role not in own and (not args.init_roles or role in args.init_roles):
+            own[role] = path
+    return tuple(f"{role}={path}" for role, path in own.items())
+
+
 def train(args: Args) -> None:
     resumed = load_checkpoint_file(args.resume) if args.resume else None
     if resumed:
@@ -369,13 +379,15 @@ def train(args: Args) -> None:
             f"--game-options or the game's roles preset, got {options}"
         )
     arenas = Arenas(remote.spec, args.critic)
+    initial = load_checkpoint_file(args.init_checkpoint) if args.init_checkpoint else None
+    if initial and not resumed:
+        args.init_policy = inherited_layers(args, initial["args"])
     roles = make_roles(remote, arenas, args, device)
     trained = [n for n, r in roles.items() if r.trained]
     pool_rng = np.random.default_rng(args.seed)
     step, start_iteration = 0, 0
-    if args.init_checkpoint:
-        state = load_checkpoint_file(args.init_checkpoint)
-        load_roles(roles, state, with_pools=False, only=tuple(args.init_roles))
+    if initial:
+        load_roles(roles, initial, with_pools=False, only=tuple(args.init_roles))
     if resumed:
         load_roles(roles, resumed, with_pools=True)
         pool_rng.bit_generator.state = resumed["pool_rng"]

@@ -338,3 +338,36 @@ def test_play_evaluates_policy_files_against_bots_or_each_other(tmp_path: Path) 
 
 
 THROWER = REPO / "docs" / "results" / "selfplay_round0_thrower.safetensors"
+
+
+@pytest.mark.server
+def test_an_exploiter_trains_against_a_frozen_role_that_began_as_a_policy_file(
+    tmp_path: Path,
+) -> None:
+    """The exploiter test's commands: a run whose dodger starts from the SAC file, then a fresh
+    thrower trained against that run's dodger (--init-checkpoint, --init-roles dodger,
+    --train-roles thrower). The second run builds the dodger with the file's layers (from the
+    first run's arguments), loads its weights, and leaves them as they were."""
+    short = [*SMOKE, "--total-timesteps", "512", "--save-model", "--eval-episodes", "0"]
+    init = ["--init-policy", f"dodger={SAC_DODGER}", "--init-log-std", "-1.5"]
+    run_script("ppo_roles", ["--env", "dodge", *init, "--exp-name", "first", *short], tmp_path)
+    (first,) = (tmp_path / "runs").iterdir()
+    exploiter = [
+        "--init-checkpoint",
+        str(first),
+        "--init-roles",
+        "dodger",
+        "--train-roles",
+        "thrower",
+    ]
+    run_script(
+        "ppo_roles", ["--env", "dodge", *exploiter, "--exp-name", "second", *short], tmp_path
+    )
+    (second,) = (p for p in (tmp_path / "runs").iterdir() if "second" in p.name)
+    export = algos_module("policy_export")
+    theirs, meta = export.read_policy(first / "dodger.safetensors")
+    mine, _ = export.read_policy(second / "dodger.safetensors")
+    assert [layer["activation"] for layer in json.loads(meta["layers"])] == ["relu", "relu", "tanh"]
+    for name, value in theirs.items():
+        if not name.startswith("test."):
+            np.testing.assert_array_equal(mine[name], value, err_msg=name)
