@@ -91,8 +91,9 @@ class Args:
     layers and weights (e.g. the SAC dodger of docs/results), with a fresh critic; the file must
     stay where it is for --resume and the evaluations"""
     init_log_std: float = 0.0
-    """continuous roles: the starting log standard deviation of the actions (0: CleanRL's; lower
-    it with --init-policy, so that the first rollouts play the policy rather than noise)"""
+    """the starting log standard deviation of the continuous actions of the roles that
+    --init-policy starts (so that their first rollouts play the policy rather than noise; fresh
+    roles start at CleanRL's 0)"""
     play: tuple[str, ...] = ()
     """ROLE=FILE ...: no training; play policy files, one per role, in the training
     arenas (or one role against the game's bots), --eval-episodes deterministic episodes"""

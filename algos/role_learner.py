@@ -227,7 +227,8 @@ class Role:
         self.observation_space, self.action_space = spec_spaces
         obs_dim = int(np.prod(self.observation_space.shape))
         init = dict(role_files(args.init_policy, "--init-policy")).get(name)
-        self.actor = Actor(obs_dim, self.action_space, args.hidden, args.init_log_std, init)
+        log_std = args.init_log_std if init else 0.0  # a fresh actor explores as CleanRL's
+        self.actor = Actor(obs_dim, self.action_space, args.hidden, log_std, init)
         self.actor.to(device)
         self.critic = critic_net(critic_dim, args.hidden).to(device)
         self.optimizer = torch.optim.Adam(
