@@ -94,6 +94,9 @@ class Args:
     """the starting log standard deviation of the continuous actions of the roles that
     --init-policy starts (so that their first rollouts play the policy rather than noise; fresh
     roles start at CleanRL's 0)"""
+    critic_warmup: int = 0
+    """iterations in which the roles that --init-policy starts train their fresh critic only
+    (an untrained critic's advantages would otherwise undo the started actor)"""
     play: tuple[str, ...] = ()
     """ROLE=FILE ...: no training; play policy files, one per role, in the training
     arenas (or one role against the game's bots), --eval-episodes deterministic episodes"""
@@ -489,7 +492,8 @@ def train(args: Args) -> None:
             finished |= done
             resetting = finished.reshape(arenas.num_arenas, arenas.group).all(axis=1)
         for role in roles.values():
-            for key, value in role.update(lr).items():
+            warming = role.started and iteration < args.critic_warmup
+            for key, value in role.update(lr, critic_only=warming).items():
                 writer.add_scalar(f"{role.name}/losses/{key}", value, step)
         elapsed = time.time() - start
         sps = int((step - first_step) / max(elapsed, 1e-9))

@@ -236,6 +236,7 @@ class Role:
         )
         self.pool: list[Actor] = []
         self.trained = not args.train_roles or name in args.train_roles
+        self.started = init is not None  # from a policy file: its critic warms up first
         self.members = np.zeros(len(agents), np.int64)  # per agent: 0 latest, k pool[k - 1]
         self._stacked: Any = None
         self._skeleton: nn.Module | None = None
@@ -317,8 +318,9 @@ class Role:
             return a.astype(np.int64)
         return np.clip(a, self.action_space.low, self.action_space.high).astype(np.float32)
 
-    def update(self, lr: float) -> dict[str, float]:
-        """PPO's clipped update on the live steps of this rollout; nothing if none."""
+    def update(self, lr: float, critic_only: bool = False) -> dict[str, float]:
+        """PPO's clipped update on the live steps of this rollout; nothing if none. With
+        `critic_only` the actor stays as it is (a started actor's fresh critic warms up)."""
         args = self.args
         advantages = gae(
             self.rewards,
@@ -380,7 +382,9 @@ class Role:
                     )
                 else:
                     v_loss = 0.5 * ((new_value - ret[mb]) ** 2).mean()
-                loss = pg_loss - args.ent_coef * entropy.mean() + v_loss * args.vf_coef
+                loss = v_loss * args.vf_coef
+                if not critic_only:
+                    loss = loss + pg_loss - args.ent_coef * entropy.mean()
                 self.optimizer.zero_grad()
                 loss.backward()
                 nn.utils.clip_grad_norm_(

@@ -371,3 +371,25 @@ def test_an_exploiter_trains_against_a_frozen_role_that_began_as_a_policy_file(
     for name, value in theirs.items():
         if not name.startswith("test."):
             np.testing.assert_array_equal(mine[name], value, err_msg=name)
+
+
+def test_a_started_actor_stays_put_while_its_critic_warms_up() -> None:
+    """--critic-warmup: an update with `critic_only` trains the critic and leaves every actor
+    parameter (the log std included) as it was; the next full update moves the actor."""
+    torch.manual_seed(0)
+    role = ppo.Role("dodger", np.arange(2), (spaces.Box(-1, 1, (4,)), spaces.Box(-1, 1, (2,))),
+                    4, script.Args(num_steps=4), torch.device("cpu"))  # fmt: skip
+    for tensor in (role.obs, role.critic_in, role.actions):
+        tensor.normal_()
+    role.rewards[:] = np.arange(8, dtype=np.float32).reshape(4, 2)
+    role.acted[:], role.live[:] = True, True
+
+    def snapshot(module: torch.nn.Module) -> list[torch.Tensor]:
+        return [p.detach().clone() for p in module.parameters()]
+
+    actor, critic = snapshot(role.actor), snapshot(role.critic)
+    role.update(3e-4, critic_only=True)
+    assert all(torch.equal(a, b) for a, b in zip(actor, snapshot(role.actor), strict=True))
+    assert not all(torch.equal(a, b) for a, b in zip(critic, snapshot(role.critic), strict=True))
+    role.update(3e-4)
+    assert not all(torch.equal(a, b) for a, b in zip(actor, snapshot(role.actor), strict=True))
