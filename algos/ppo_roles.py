@@ -161,6 +161,9 @@ class Args:
     """coefficient of the value function"""
     max_grad_norm: float = 0.5
     """the maximum norm for the gradient clipping"""
+    target_kl: float | None = None
+    """stop a role's update epochs once their mean approximate KL exceeds this (CleanRL's
+    early stop; each role stops on its own)"""
     hidden: int = 64
     """width of the actors' and critics' two hidden layers"""
     norm_reward: bool = False

@@ -350,6 +350,7 @@ class Role:
         stats: dict[str, list[float]] = {
             k: [] for k in ("policy_loss", "value_loss", "entropy", "approx_kl", "clipfrac")
         }
+        epochs = 0
         for _ in range(args.update_epochs):
             order = torch.randperm(n, device=self.device)
             for start in range(0, n, minibatch):
@@ -394,7 +395,12 @@ class Role:
                 stats["policy_loss"].append(pg_loss.item())
                 stats["value_loss"].append(v_loss.item())
                 stats["entropy"].append(entropy.mean().item())
-        return {k: float(np.mean(v)) for k, v in stats.items()} | {"live_steps": float(n)}
+            epochs += 1
+            epoch_kl = np.mean(stats["approx_kl"][-len(range(0, n, minibatch)) :])
+            if args.target_kl is not None and not critic_only and epoch_kl > args.target_kl:
+                break  # CleanRL's early stop, per role: a started actor moves little at a time
+        done = {"live_steps": float(n), "epochs": float(epochs)}
+        return {k: float(np.mean(v)) for k, v in stats.items()} | done
 
     def deterministic(self) -> Any:
         """The evaluation's policy, numpy in and out, as the policy file computes it."""

@@ -393,3 +393,20 @@ def test_a_started_actor_stays_put_while_its_critic_warms_up() -> None:
     assert not all(torch.equal(a, b) for a, b in zip(critic, snapshot(role.critic), strict=True))
     role.update(3e-4)
     assert not all(torch.equal(a, b) for a, b in zip(actor, snapshot(role.actor), strict=True))
+
+
+def test_target_kl_stops_a_roles_update_after_the_epoch_that_passes_it() -> None:
+    """--target-kl: once an epoch's mean approximate KL is above it, the role's update stops
+    (one epoch with a tiny target); without it every epoch runs."""
+    results = {}
+    for target in (None, 1e-12):
+        torch.manual_seed(0)
+        args = script.Args(num_steps=4, update_epochs=4, target_kl=target)
+        role = ppo.Role("dodger", np.arange(2), (spaces.Box(-1, 1, (4,)), spaces.Box(-1, 1, (2,))),
+                        4, args, torch.device("cpu"))  # fmt: skip
+        for tensor in (role.obs, role.critic_in, role.actions):
+            tensor.normal_()
+        role.rewards[:] = np.arange(8, dtype=np.float32).reshape(4, 2)
+        role.acted[:], role.live[:] = True, True
+        results[target] = role.update(3e-4)["epochs"]
+    assert results == {None: 4.0, 1e-12: 1.0}
