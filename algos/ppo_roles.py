@@ -175,6 +175,10 @@ class Args:
     """past snapshots kept per role as opponents (0: always the latest: plain self-play)"""
     latest_prob: float = 0.5
     """the chance that a role of an arena plays its latest policy rather than a snapshot"""
+    pool_anchor: bool = False
+    """keep each learning role's starting policy in its pool all run long (one of the --pool
+    places): opponents like those at the start stay in the mix, so the other roles keep
+    playing them well"""
     snapshot_every: int = 20
     """iterations between snapshots (into the pool, and saved for --cross-play)"""
     train_roles: tuple[str, ...] = ()
@@ -395,6 +399,12 @@ def train(args: Args) -> None:
     step, start_iteration = 0, 0
     if initial:
         load_roles(roles, initial, with_pools=False, only=tuple(args.init_roles))
+    if args.pool_anchor and not args.pool:
+        raise SystemExit("--pool-anchor keeps a place of the pool: expected --pool 1 or more")
+    if args.pool_anchor and not resumed:
+        for role in roles.values():
+            if role.trained:
+                role.snapshot()  # the anchor: the starting policy
     if resumed:
         load_roles(roles, resumed, with_pools=True)
         pool_rng.bit_generator.state = resumed["pool_rng"]

@@ -274,9 +274,13 @@ class Role:
         return (rewards / np.sqrt(self._returns.var + 1e-8)).astype(np.float32)
 
     def snapshot(self) -> None:
-        """Freeze the latest actor into the pool (the oldest leaves beyond `--pool`)."""
+        """Freeze the latest actor into the pool (the oldest leaves beyond `--pool`, except
+        the first one with `--pool-anchor`)."""
         frozen = copy.deepcopy(self.actor)  # never optimised (stacking wants the same flags)
-        self.pool = [*self.pool, frozen][-self.args.pool :] if self.args.pool else []
+        pool, keep = [*self.pool, frozen], self.args.pool
+        if self.args.pool_anchor and len(pool) > keep:
+            pool = [pool[0], *pool[len(pool) - keep + 1 :]]
+        self.pool = pool[-keep:] if keep else []
 
     def restack(self) -> None:
         """Stack the latest's and the snapshots' weights for this rollout's batched forward."""

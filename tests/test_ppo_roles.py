@@ -410,3 +410,17 @@ def test_target_kl_stops_a_roles_update_after_the_epoch_that_passes_it() -> None
         role.acted[:], role.live[:] = True, True
         results[target] = role.update(3e-4)["epochs"]
     assert results == {None: 4.0, 1e-12: 1.0}
+
+
+def test_an_anchored_pool_keeps_the_starting_policy_and_the_latest_snapshots() -> None:
+    """--pool-anchor: the first snapshot stays in the pool for good; the other places hold the
+    most recent ones. Without it the oldest leaves first."""
+    for anchor, expected in ((True, [0, 3, 4]), (False, [2, 3, 4])):
+        args = script.Args(pool=3, pool_anchor=anchor)
+        role = ppo.Role("dodger", np.arange(2), (spaces.Box(-1, 1, (4,)), spaces.Box(-1, 1, (2,))),
+                        4, args, torch.device("cpu"))  # fmt: skip
+        for k in range(5):
+            with torch.no_grad():
+                role.actor.logstd.fill_(k)  # tells the snapshots apart
+            role.snapshot()
+        assert [int(member.logstd[0]) for member in role.pool] == expected
