@@ -68,7 +68,8 @@ class Args:
     thrower_steps: int = 200_000
     """environment steps (summed over arenas) of each thrower phase"""
     dodger_steps: int = 200_000
-    """environment steps (summed over arenas) of each dodger phase"""
+    """environment steps (summed over arenas) of each dodger phase; 0: rounds train the thrower
+    only, against the dodger file as it is (an exploiter; any script's continuous dodger file)"""
     num_envs: int = 8
     """arenas (one dodger and one thrower each) of the training server"""
     eval_episodes: int = 40
@@ -416,6 +417,12 @@ def evaluate_files(game: dict[str, Any], args: Args, thrower: Side, seed: int, f
         json.dump({"args": vars(args), "evaluations": results}, f, indent=1)
 
 
+def write_results(folder: str, args: Args, results: list[dict[str, Any]]) -> None:
+    """The run's evaluations so far, in `selfplay.json`."""
+    with open(f"{folder}/selfplay.json", "w") as f:
+        json.dump({"args": vars(args), "evaluations": results}, f, indent=1)
+
+
 def main() -> None:
     args = tyro.cli(Args)
     seed_everything(args)  # type: ignore[arg-type]
@@ -432,7 +439,8 @@ def main() -> None:
     thrower = Side(THROWER, space_of(probe, 1), probe.action_space(1), args, device)
     dodger = Side(DODGER, space_of(probe, 0), probe.action_space(0), args, device)
     probe.close()
-    dodger.load_policy_file(args.dodger_policy)
+    if args.dodger_steps > 0:  # the file's actor is retrained; else the game plays the file only
+        dodger.load_policy_file(args.dodger_policy)
     dodger_file = args.dodger_policy
     n = args.num_envs
     dodgers, throwers = [2 * a for a in range(n)], [2 * a + 1 for a in range(n)]
@@ -462,6 +470,9 @@ def main() -> None:
         )
         writer.add_scalar("eval/dodger_length_vs_learned_thrower", beaten.mean(), 2 * r + 1)
         results.append({"dodger": dodger_file, "thrower": thrower_file, "lengths": beaten.tolist()})
+        if args.dodger_steps == 0:
+            write_results(folder, args, results)
+            continue
 
         remote = arena_server(game, args, thrower_file, THROWER)
         train_phase(dodger, remote, dodgers, args.dodger_steps, args, writer, args.seed + 100 + r)
@@ -483,8 +494,7 @@ def main() -> None:
         results.append(
             {"dodger": dodger_file, "thrower": "scripted", "lengths": vs_scripted.tolist()}
         )
-        with open(f"{folder}/selfplay.json", "w") as f:
-            json.dump({"args": vars(args), "evaluations": results}, f, indent=1)
+        write_results(folder, args, results)
     writer.close()
     print(f"policies and evaluations in {folder}")
 

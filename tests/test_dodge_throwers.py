@@ -161,6 +161,31 @@ def test_selfplay_script_runs_a_round(tmp_path: Path):
         assert logged.get(tag) and all(np.isfinite(logged[tag])), tag
 
 
+def test_selfplay_with_no_dodger_steps_trains_an_exploiter_against_any_dodger_file(tmp_path: Path):
+    """--dodger-steps 0: each round trains a thrower only, against the dodger file as the game
+    plays it; here a dodger that ppo_roles.py exported (layers named net.i, tanh, 64 wide), which
+    the SAC dodger side could not load. No dodger file is written, the thrower's evaluation is."""
+    short = ["--num-arenas", "2", "--num-steps", "32", "--total-timesteps", "128"]
+    run_script(
+        "ppo_roles", ["--env", "dodge", *short, "--eval-episodes", "0", "--save-model"], tmp_path
+    )
+    (ppo_run,) = (tmp_path / "runs").iterdir()
+    args = [
+        "--rounds", "1", "--thrower-steps", "400", "--dodger-steps", "0", "--num-envs", "2",
+        "--eval-episodes", "2", "--thrower-learning-starts", "2", "--batch-size", "32",
+        "--buffer-size", "1000", "--no-cuda", "--exp-name", "exploiter",
+        "--dodger-policy", str(ppo_run / "dodger.safetensors"),
+    ]  # fmt: skip
+    proc = run_script("selfplay_dodge", args, tmp_path)
+    assert "dodger 0 vs learned thrower 0" in proc.stdout, proc.stdout
+    (run_dir,) = (p for p in (tmp_path / "runs").iterdir() if "exploiter" in p.name)
+    assert (run_dir / "round0_thrower.safetensors").stat().st_size > 1000
+    assert not (run_dir / "round0_dodger.safetensors").exists()
+    report = json.loads((run_dir / "selfplay.json").read_text())
+    assert [e["thrower"] for e in report["evaluations"]][:1] == ["scripted"]
+    assert len(report["evaluations"]) == 2
+
+
 class _Recorder:
     """Stands in for the replay buffer: keeps what the thrower's transitions would store."""
 
