@@ -232,11 +232,10 @@ def read_policy(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray], di
     return load_file(os.fspath(path)), metadata
 
 
-def load_policy(path: str | os.PathLike[str]) -> Callable[[np.ndarray], np.ndarray]:
-    """A policy file's deterministic action, numpy in and out (`act_float64` on its tensors): to
-    play a saved policy from Python, e.g. one side of a match (examples/watch_selfplay.py)."""
+def read_policy_net(path: str | os.PathLike[str]) -> PolicyNet:
+    """A policy file as the `PolicyNet` it was written from (tensors as torch; no `forward`)."""
     tensors, meta = read_policy(path)
-    net = PolicyNet(
+    return PolicyNet(
         algorithm=meta["algorithm"],
         tensors={name: torch.as_tensor(value) for name, value in tensors.items()},
         layers=[Layer(**layer) for layer in json.loads(meta["layers"])],
@@ -245,5 +244,10 @@ def load_policy(path: str | os.PathLike[str]) -> Callable[[np.ndarray], np.ndarr
         output_scale=meta.get("output_scale"),
         output_bias=meta.get("output_bias"),
     )
-    act = act_float64(net)
+
+
+def load_policy(path: str | os.PathLike[str]) -> Callable[[np.ndarray], np.ndarray]:
+    """A policy file's deterministic action, numpy in and out (`act_float64` on its tensors): to
+    play a saved policy from Python, e.g. one side of a match (examples/watch_selfplay.py)."""
+    act = act_float64(read_policy_net(path))
     return lambda obs: act(torch.as_tensor(obs)).numpy()

@@ -5,7 +5,6 @@ arenas' layout (which agent is which role, the critics' inputs)."""
 from __future__ import annotations
 
 import copy
-import json
 from typing import Any
 
 import gymnasium as gym
@@ -13,7 +12,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 from gymnasium.wrappers.utils import RunningMeanStd
-from policy_export import Layer, PolicyNet, act_float64, read_policy
+from policy_export import Layer, PolicyNet, act_float64, read_policy_net
 from role_eval import role_of
 from torch.distributions import Categorical, Normal
 from torch.func import functional_call, stack_module_state, vmap
@@ -128,30 +127,29 @@ def layers_of_file(
     """A policy file's layers as this actor's network, weights loaded: its hidden layers as
     they are, its last one giving the logits (an argmax file) or the pre-tanh mean (a scaled
     file); and its action scale and bias (scaled files)."""
-    tensors, meta = read_policy(path)
-    layers = json.loads(meta["layers"])
+    net = read_policy_net(path)
     expected = ("argmax", "none") if discrete else ("scaled", "tanh")
-    found = (meta.get("output"), layers[-1]["activation"])
+    found = (net.output, net.layers[-1].activation)
     if found != expected:
         raise SystemExit(
             f"--init-policy {path}: its output is {found}; a "
             f"{'discrete' if discrete else 'continuous'} role expects {expected}"
         )
     modules: list[nn.Module] = []
-    for k, layer in enumerate(layers):
-        weight, bias = (torch.as_tensor(tensors[layer[key]]) for key in ("weight", "bias"))
+    for k, layer in enumerate(net.layers):
+        weight, bias = net.tensors[layer.weight], net.tensors[layer.bias]
         linear = nn.Linear(weight.shape[1], weight.shape[0])
         with torch.no_grad():
             linear.weight.copy_(weight)
             linear.bias.copy_(bias)
         modules.append(linear)
-        if k < len(layers) - 1:
-            if layer["activation"] not in ACTIVATION_MODULES:
+        if k < len(net.layers) - 1:
+            if layer.activation not in ACTIVATION_MODULES:
                 raise SystemExit(
-                    f"--init-policy {path}: hidden activation {layer['activation']!r}; expected "
+                    f"--init-policy {path}: hidden activation {layer.activation!r}; expected "
                     f"one of {sorted(ACTIVATION_MODULES)}"
                 )
-            modules.append(ACTIVATION_MODULES[layer["activation"]]())
+            modules.append(ACTIVATION_MODULES[layer.activation]())
     first, last = modules[0], modules[-1]
     assert isinstance(first, nn.Linear) and isinstance(last, nn.Linear)
     if (first.in_features, last.out_features) != (obs_dim, out):
@@ -159,7 +157,10 @@ def layers_of_file(
             f"--init-policy {path}: maps {first.in_features} inputs to {last.out_features} "
             f"outputs; this role has {obs_dim} observations and {out} action outputs"
         )
-    scaling = () if discrete else (tensors[meta["output_scale"]], tensors[meta["output_bias"]])
+    if discrete:
+        return nn.Sequential(*modules), ()
+    assert net.output_scale is not None and net.output_bias is not None
+    scaling = (net.tensors[net.output_scale].numpy(), net.tensors[net.output_bias].numpy())
     return nn.Sequential(*modules), scaling
 
 
@@ -354,7 +355,7 @@ class Role:
         stats: dict[str, list[float]] = {
             k: [] for k in ("policy_loss", "value_loss", "entropy", "approx_kl", "clipfrac")
         }
-        epochs = 0
+        epochs, batches = 0, len(range(0, n, minibatch))
         for _ in range(args.update_epochs):
             order = torch.randperm(n, device=self.device)
             for start in range(0, n, minibatch):
@@ -400,7 +401,7 @@ class Role:
                 stats["value_loss"].append(v_loss.item())
                 stats["entropy"].append(entropy.mean().item())
             epochs += 1
-            epoch_kl = np.mean(stats["approx_kl"][-len(range(0, n, minibatch)) :])
+            epoch_kl = np.mean(stats["approx_kl"][-batches:])
             if args.target_kl is not None and not critic_only and epoch_kl > args.target_kl:
                 break  # CleanRL's early stop, per role: a started actor moves little at a time
         done = {"live_steps": float(n), "epochs": float(epochs)}
