@@ -10,7 +10,16 @@ all float32; string metadata `format`, `format_version`, `algorithm`, `layers` (
 largest output; "scaled": y * tensor[`output_scale`] + tensor[`output_bias`]), `observation_space`
 and `action_space` (the server's /spec JSON), `game`, `env_id`, `options` (JSON), `eval_seed`,
 `created_by`. A reader computes in float64 and rounds a continuous action to float32 once
-(`act_float64` says why). See algos/README.md."""
+(`act_float64` says why).
+
+Version 2 (pixel policies; vector policies are still written as version 1): a layer may have a
+"type": "dense" (as above), "conv2d" (PyTorch's Conv2d: weight (out, in, kh, kw), "stride",
+"padding" zeros), "flatten" (channel-major) or "layer_norm" (over the row, "eps"), each but flatten
+with an "activation"; `image` (JSON: "height", "width", "channels" of one frame as the game
+renders it, H×W×C uint8; "frame_stack" frames, oldest first, fed as frame_stack·channels maps;
+"divide_by": 255; "source": raster or camera; "options": the game options that give these
+images), `observation_space` is one frame's; `test.observations` is (K, frame_stack, H, W, C).
+See docs/policy_in_game.md."""
 
 from __future__ import annotations
 
@@ -18,7 +27,7 @@ import json
 import os
 import tempfile
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, NamedTuple
 
 import gymnasium as gym
@@ -29,10 +38,13 @@ from safetensors.torch import save_file
 
 FORMAT = "bevy_gym.policy"
 FORMAT_VERSION = 1  # bump when a reader of version 1 would misread a new file
+IMAGE_FORMAT_VERSION = 2  # convolutions and `image`: pixel policies
 POLICY_FILE = "policy.safetensors"  # its name in a run folder, beside the .cleanrl_model
 TEST_INPUTS = 16  # seeded test observations stored for parity checks
+IMAGE_TEST_INPUTS = 4  # seeded test stacks of frames (each is thousands of values)
 TEST_SEED = 0  # numpy default_rng seed of the test observations
 ACTIVATIONS = ("relu", "tanh", "none")
+Activation = Literal["relu", "tanh", "none"]
 
 
 class Layer(NamedTuple):
@@ -40,21 +52,100 @@ class Layer(NamedTuple):
 
     weight: str
     bias: str
-    activation: Literal["relu", "tanh", "none"]
+    activation: Activation
+
+
+class Conv2d(NamedTuple):
+    """PyTorch's Conv2d (W of shape (out, in, kh, kw), zero padding), then the activation."""
+
+    weight: str
+    bias: str
+    stride: int
+    padding: int
+    activation: Activation
+
+
+class Flatten(NamedTuple):
+    """Feature maps (C, H, W) to a row, channel-major (PyTorch's Flatten)."""
+
+
+class LayerNorm(NamedTuple):
+    """PyTorch's LayerNorm over the row (biased variance), then the activation."""
+
+    weight: str
+    bias: str
+    eps: float
+    activation: Activation
+
+
+AnyLayer = Layer | Conv2d | Flatten | LayerNorm
+LAYER_TYPES: dict[str, type] = {
+    "dense": Layer,
+    "conv2d": Conv2d,
+    "flatten": Flatten,
+    "layer_norm": LayerNorm,
+}
+
+
+def layer_json(layer: AnyLayer) -> dict[str, Any]:
+    """A layer as the file's `layers` list holds it (a dense layer without "type", as in v1)."""
+    if isinstance(layer, Layer):
+        return layer._asdict()
+    kind = next(name for name, cls in LAYER_TYPES.items() if isinstance(layer, cls))
+    return {"type": kind, **layer._asdict()}
+
+
+def layer_from_json(doc: dict[str, Any]) -> AnyLayer:
+    """A layer from the file's `layers` list."""
+    fields = {key: value for key, value in doc.items() if key != "type"}
+    return LAYER_TYPES[doc.get("type", "dense")](**fields)
+
+
+@dataclass(frozen=True)
+class ImageInput:
+    """A pixel policy's frames: one frame is `height` x `width` x `channels` uint8 as the game
+    renders it; the network sees the last `frame_stack` frames, oldest first, as
+    (frame_stack * channels, height, width) maps of value / `divide_by`."""
+
+    height: int
+    width: int
+    channels: int
+    frame_stack: int
+    divide_by: float = 255.0
+    source: str = "raster"  # where the frames come from: raster or camera
+    options: Mapping[str, Any] = field(default_factory=dict)  # the game options giving them
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "options": dict(self.options)}
+
+
+def stacks_of_frames(frames: torch.Tensor) -> torch.Tensor:
+    """(K, frame_stack, H, W, C) frames to the (K, frame_stack * C, H, W) stacks the pixel
+    scripts' encoders take (frame-major, then channel)."""
+    k, depth, h, w, c = frames.shape
+    return frames.permute(0, 1, 4, 2, 3).reshape(k, depth * c, h, w)
 
 
 @dataclass(frozen=True)
 class PolicyNet:
     """What a script says about its acting network: the tensors to store, the layers in order,
-    how outputs become actions, and PyTorch's forward pass (observations -> outputs)."""
+    how outputs become actions, and PyTorch's forward pass (observations -> outputs; a pixel
+    policy's takes (K, frame_stack, H, W, C) frames)."""
 
     algorithm: str  # "dqn" or "sac"
     tensors: Mapping[str, torch.Tensor]
-    layers: list[Layer]
+    layers: list[AnyLayer]
     output: Literal["argmax", "scaled"]
     forward: Callable[[torch.Tensor], torch.Tensor]
     output_scale: str | None = None  # "scaled" only: tensor names of the action scale and bias
     output_bias: str | None = None
+    image: ImageInput | None = None  # a pixel policy's frames (format version 2)
+
+    @property
+    def format_version(self) -> int:
+        """1 for dense layers on a vector observation, 2 otherwise."""
+        plain = self.image is None and all(isinstance(layer, Layer) for layer in self.layers)
+        return FORMAT_VERSION if plain else IMAGE_FORMAT_VERSION
 
 
 @dataclass(frozen=True)
@@ -94,31 +185,55 @@ def act_float64(net: PolicyNet) -> Callable[[torch.Tensor], torch.Tensor]:
     come back float32. This is the evaluation's policy, in Python as in the game: in float32, two
     correct forward passes that sum in different orders (PyTorch's matmul, the game's loops)
     differ in the last bits, and a long continuous-action episode turns that into another
-    trajectory; in float64 they differ by ~1e-16 and round to the same float32 action."""
-    layers = [
-        (
-            net.tensors[layer.weight].detach().double().T,
-            net.tensors[layer.bias].detach().double(),
-            layer.activation,
-        )
-        for layer in net.layers
-    ]
+    trajectory; in float64 they differ by ~1e-16 and round to the same float32 action. A pixel
+    policy takes (N, frame_stack * C, H, W) stacks of byte values (`stacks_of_frames`)."""
+
+    def tensor(name: str) -> torch.Tensor:
+        return net.tensors[name].detach().double()
+
+    steps: list[Callable[[torch.Tensor], torch.Tensor]] = []
+    for layer in net.layers:
+        if isinstance(layer, Flatten):
+            steps.append(lambda y: y.flatten(1))
+            continue
+        weight, bias = tensor(layer.weight), tensor(layer.bias)
+        activation = ACTIVATION_FUNCTIONS[layer.activation]
+        if isinstance(layer, Layer):
+            steps.append(lambda y, w=weight.T, b=bias, f=activation: f(y @ w + b))
+        elif isinstance(layer, Conv2d):
+            steps.append(
+                lambda y, w=weight, b=bias, s=layer.stride, p=layer.padding, f=activation: f(
+                    torch.nn.functional.conv2d(y, w, b, stride=s, padding=p)
+                )
+            )
+        else:
+            steps.append(
+                lambda y, w=weight, b=bias, e=layer.eps, f=activation: f(
+                    torch.nn.functional.layer_norm(y, (w.shape[0],), w, b, e)
+                )
+            )
     scale = bias = None
     if net.output == "scaled":
         assert net.output_scale is not None and net.output_bias is not None
-        scale = net.tensors[net.output_scale].detach().double()
-        bias = net.tensors[net.output_bias].detach().double()
+        scale, bias = tensor(net.output_scale), tensor(net.output_bias)
+    divide_by = net.image.divide_by if net.image is not None else None
 
     def act(x: torch.Tensor) -> torch.Tensor:
-        y = x.double()
-        for weight, b, activation in layers:
-            y = y @ weight + b
-            y = {"relu": torch.relu, "tanh": torch.tanh, "none": lambda v: v}[activation](y)
+        y = x.double() if divide_by is None else x.double() / divide_by
+        for step in steps:
+            y = step(y)
         if net.output == "argmax":
             return y.argmax(dim=1)
         return (y * scale + bias).float()
 
     return act
+
+
+ACTIVATION_FUNCTIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
+    "relu": torch.relu,
+    "tanh": torch.tanh,
+    "none": lambda v: v,
+}
 
 
 def _scalar(bound: np.ndarray, what: str) -> float:
@@ -158,12 +273,19 @@ def test_observations(
     return rng.uniform(low, high, size=(count, low.size)).astype(np.float32)
 
 
+def test_frames(image: ImageInput, count: int = IMAGE_TEST_INPUTS, seed: int = TEST_SEED):
+    """`count` stacks of uniformly random byte frames, (count, frame_stack, H, W, C) float32."""
+    rng = np.random.default_rng(seed)
+    shape = (count, image.frame_stack, image.height, image.width, image.channels)
+    return rng.integers(0, 256, size=shape).astype(np.float32)
+
+
 def policy_tensors(net: PolicyNet, observation_space: gym.Space) -> dict[str, torch.Tensor]:
     """The file's tensors: the network's (float32, contiguous, on the CPU) and the test set."""
     tensors = {
         name: t.detach().to("cpu", torch.float32).contiguous() for name, t in net.tensors.items()
     }
-    obs = test_observations(observation_space)
+    obs = test_observations(observation_space) if net.image is None else test_frames(net.image)
     device = next(iter(net.tensors.values())).device
     with torch.no_grad():
         outputs = net.forward(torch.as_tensor(obs, device=device)).cpu().float().numpy()
@@ -179,13 +301,14 @@ def policy_tensors(net: PolicyNet, observation_space: gym.Space) -> dict[str, to
 def policy_metadata(net: PolicyNet, info: RunInfo) -> dict[str, str]:
     """The file's `__metadata__`: every value a string, structured ones JSON."""
     for layer in net.layers:
-        assert layer.activation in ACTIVATIONS, layer
-        assert layer.weight in net.tensors and layer.bias in net.tensors, layer
+        if not isinstance(layer, Flatten):
+            assert layer.activation in ACTIVATIONS, layer
+            assert layer.weight in net.tensors and layer.bias in net.tensors, layer
     metadata = {
         "format": FORMAT,
-        "format_version": str(FORMAT_VERSION),
+        "format_version": str(net.format_version),
         "algorithm": net.algorithm,
-        "layers": json.dumps([layer._asdict() for layer in net.layers]),
+        "layers": json.dumps([layer_json(layer) for layer in net.layers]),
         "output": net.output,
         "observation_space": json.dumps(space_spec(info.observation_space)),
         "action_space": json.dumps(space_spec(info.action_space)),
@@ -198,6 +321,8 @@ def policy_metadata(net: PolicyNet, info: RunInfo) -> dict[str, str]:
     if net.output == "scaled":
         assert net.output_scale in net.tensors and net.output_bias in net.tensors
         metadata["output_scale"], metadata["output_bias"] = net.output_scale, net.output_bias
+    if net.image is not None:
+        metadata["image"] = json.dumps(net.image.to_json(), sort_keys=True)
     return metadata
 
 
@@ -235,19 +360,22 @@ def read_policy(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray], di
 def read_policy_net(path: str | os.PathLike[str]) -> PolicyNet:
     """A policy file as the `PolicyNet` it was written from (tensors as torch; no `forward`)."""
     tensors, meta = read_policy(path)
+    image = json.loads(meta["image"]) if "image" in meta else None
     return PolicyNet(
         algorithm=meta["algorithm"],
         tensors={name: torch.as_tensor(value) for name, value in tensors.items()},
-        layers=[Layer(**layer) for layer in json.loads(meta["layers"])],
+        layers=[layer_from_json(layer) for layer in json.loads(meta["layers"])],
         output=meta["output"],  # type: ignore[arg-type]
         forward=lambda x: x,  # unused: act_float64 runs the layers itself
         output_scale=meta.get("output_scale"),
         output_bias=meta.get("output_bias"),
+        image=ImageInput(**image) if image is not None else None,
     )
 
 
 def load_policy(path: str | os.PathLike[str]) -> Callable[[np.ndarray], np.ndarray]:
     """A policy file's deterministic action, numpy in and out (`act_float64` on its tensors): to
-    play a saved policy from Python, e.g. one side of a match (examples/watch_selfplay.py)."""
+    play a saved policy from Python, e.g. one side of a match (examples/watch_selfplay.py). A
+    pixel policy's takes (N, frame_stack * C, H, W) stacks (`stacks_of_frames`)."""
     act = act_float64(read_policy_net(path))
     return lambda obs: act(torch.as_tensor(obs)).numpy()

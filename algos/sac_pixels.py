@@ -12,12 +12,19 @@ buffer that stores each frame once (frame_replay.py), N arenas of one server as 
     python algos/sac_pixels.py --env dodge --save-model --checkpoint-frequency 20000
     python algos/sac_pixels.py --resume runs/RUN            # continue a killed run
     python algos/sac_pixels.py --eval-checkpoint runs/RUN/sac_pixels.cleanrl_model
+    python algos/sac_pixels.py --eval-checkpoint runs/RUN/checkpoint.pt --export-policy P
+
+`--save-model` also writes `policy.safetensors` (format version 2: the encoder's convolutions,
+the frame stack and the preprocessing beside the actor's mean path), which the game plays with no
+Python (`bevy-dodge --policy FILE`, docs/policy_in_game.md). `--eval-checkpoint` evaluates that
+file's float64 policy, the one the game computes, so both play the same episodes.
 """
 
 import math
 import os
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -33,6 +40,7 @@ from algos_utils import (
     game_options,
     load_checkpoint,
     log_videos,
+    save_policy,
     seed_everything,
     select_device,
     start_logging,
@@ -42,6 +50,17 @@ from algos_utils import (
 from checkpoints import due, load_checkpoint_file, restore_training, resumed_args, save_training
 from frame_replay import FrameReplay
 from gymnasium.vector import AutoresetMode
+from policy_export import (
+    POLICY_FILE,
+    Conv2d,
+    Flatten,
+    ImageInput,
+    Layer,
+    LayerNorm,
+    PolicyNet,
+    act_float64,
+    stacks_of_frames,
+)
 from tqdm import tqdm
 
 import bevy_gym
@@ -78,7 +97,7 @@ class Args:
     eval_checkpoint: str | None = None
     """if set, evaluate this checkpoint instead of training"""
     export_policy: str | None = None
-    """not supported yet for pixel policies (the policy file holds MLPs only)"""
+    """with --eval-checkpoint: write that checkpoint's policy file (format 2) here"""
     eval_episodes: int = 10
     """the number of deterministic (mean-action) evaluation episodes"""
     eval_frequency: int = 20_000
@@ -271,12 +290,12 @@ class Actor(nn.Module):
 
 
 class FrameStacker:
-    """The deterministic policy on raw env frames (N, H, W, C), for `evaluate`: it keeps each
-    arena's last `stack` frames, the first one repeated at the start, as the replay buffer
-    builds them (each evaluation arena plays one episode from its reset)."""
+    """A policy on stacks, (N, k*C, H, W) -> actions, played on raw env frames (N, H, W, C) for
+    `evaluate`: it keeps each arena's last `stack` frames, the first one repeated at the start, as
+    the replay buffer builds them (each evaluation arena plays one episode from its reset)."""
 
-    def __init__(self, encoder: Encoder, actor: Actor, stack: int) -> None:
-        self.encoder, self.actor, self.stack = encoder, actor, stack
+    def __init__(self, policy: Callable[[torch.Tensor], torch.Tensor], stack: int) -> None:
+        self.policy, self.stack = policy, stack
         self.frames: torch.Tensor | None = None
 
     def __call__(self, obs: torch.Tensor) -> torch.Tensor:
@@ -285,24 +304,86 @@ class FrameStacker:
             self.frames = frames.repeat(1, self.stack, 1, 1)
         else:
             self.frames = torch.cat([self.frames[:, frames.shape[1] :], frames], 1)
-        return self.actor.get_action(self.encoder(self.frames))[2]
+        return self.policy(self.frames)
 
 
 def evaluate_pixels(
-    args: Args, encoder: Encoder, actor: Actor, device: torch.device, video_dir: str | None = None
+    args: Args,
+    policy: Callable[[torch.Tensor], torch.Tensor],
+    device: torch.device,
+    video_dir: str | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """`evaluate` with frame stacking; videos show the agent's own view."""
-    act = FrameStacker(encoder, actor, args.frame_stack)
+    """`evaluate` of a policy on stacks, with frame stacking; videos show the agent's own view."""
+    act = FrameStacker(policy, args.frame_stack)
     return evaluate(make_env, act, args, device, video_dir, video_size=None)
+
+
+def mean_action(encoder: Encoder, actor: Actor) -> Callable[[torch.Tensor], torch.Tensor]:
+    """The deterministic action in float32 on stacks (the training's evaluations)."""
+    return lambda stacks: actor.get_action(encoder(stacks))[2]
+
+
+def image_input(args: Args, envs: gym.vector.VectorEnv) -> ImageInput:
+    """The frames the policy sees: the env's single frame, the stack, and the game options that
+    make the game render them (those of `make_env` that the game declares)."""
+    height, width, channels = envs.single_observation_space.shape
+    env_id = bevy_gym.resolve(args.env, action="continuous")
+    options = game_options(env_id, image_size=args.image_size, grayscale=args.grayscale)
+    return ImageInput(
+        height=height,
+        width=width,
+        channels=channels,
+        frame_stack=args.frame_stack,
+        source=args.image_source or "raster",
+        options=options,
+    )
+
+
+def policy_net(encoder: Encoder, actor: Actor, image: ImageInput) -> PolicyNet:
+    """The mean action, as the policy file describes it: the encoder's three convolutions, the
+    flatten, its linear layer and LayerNorm (tanh), then the actor's trunk up to the mean half of
+    its last layer (tanh, scaled). The log-std half only serves exploration."""
+    action_dim = actor.action_scale.shape[0]
+    last = actor.trunk[4]
+    tensors = {f"encoder.{k}": v for k, v in encoder.state_dict().items()}
+    tensors |= {f"actor.{k}": v for k, v in actor.state_dict().items() if "trunk.4" not in k}
+    tensors["actor.mean.weight"] = last.weight[:action_dim]
+    tensors["actor.mean.bias"] = last.bias[:action_dim]
+    convs = [encoder.convs[i] for i in (0, 2, 4)]
+    layers: list = [
+        Conv2d(
+            f"encoder.convs.{i}.weight",
+            f"encoder.convs.{i}.bias",
+            c.stride[0],
+            c.padding[0],
+            "relu",
+        )
+        for i, c in zip((0, 2, 4), convs, strict=True)
+    ]
+    layers += [
+        Flatten(),
+        Layer("encoder.head.0.weight", "encoder.head.0.bias", "none"),
+        LayerNorm("encoder.head.1.weight", "encoder.head.1.bias", encoder.head[1].eps, "tanh"),
+        Layer("actor.trunk.0.weight", "actor.trunk.0.bias", "relu"),
+        Layer("actor.trunk.2.weight", "actor.trunk.2.bias", "relu"),
+        Layer("actor.mean.weight", "actor.mean.bias", "tanh"),
+    ]
+    return PolicyNet(
+        algorithm="sac",
+        tensors=tensors,
+        layers=layers,
+        output="scaled",
+        forward=lambda frames: mean_action(encoder, actor)(stacks_of_frames(frames)),
+        output_scale="actor.action_scale",
+        output_bias="actor.action_bias",
+        image=image,
+    )
 
 
 if __name__ == "__main__":
     args = tyro.cli(Args)
-    if args.export_policy:
-        raise SystemExit(
-            "--export-policy: pixel policies cannot be exported yet (the policy file format "
-            "holds MLPs; a conv encoder needs format version 2)"
-        )
+    if args.export_policy and not args.eval_checkpoint:
+        raise SystemExit("--export-policy needs --eval-checkpoint (--save-model writes the file)")
     resumed = load_checkpoint_file(args.resume) if args.resume else None
     if resumed:  # a resumed run keeps its own settings; the command line says where it is
         args = resumed_args(Args, resumed, args.resume)
@@ -315,16 +396,20 @@ if __name__ == "__main__":
         obs_shape = (channels, saved.image_size, saved.image_size)
         critic = Critic(obs_shape, int(np.prod(envs.single_action_space.shape)), saved).to(device)
         actor = Actor(envs, saved).to(device)
-        envs.close()
         critic.load_state_dict(checkpoint["critic"])
         actor.load_state_dict(checkpoint["actor"])
+        net = policy_net(critic.encoder, actor, image_input(saved, envs))
+        if args.export_policy:
+            save_policy(args.export_policy, net, envs, saved, "continuous")
+        envs.close()
         if args.eval_episodes > 0:
             video_dir = (
                 os.path.join(os.path.dirname(args.eval_checkpoint), "videos")
                 if args.capture_video
                 else None
             )
-            returns, lengths = evaluate_pixels(saved, critic.encoder, actor, device, video_dir)
+            # the policy file's float64 policy: the game's episodes (docs/policy_in_game.md)
+            returns, lengths = evaluate_pixels(saved, act_float64(net), device, video_dir)
             print(f"eval {args.eval_checkpoint}: {summary(returns, lengths)}")
         raise SystemExit(0)
 
@@ -479,7 +564,8 @@ if __name__ == "__main__":
         last = iteration == iterations - 1
         if last or (args.eval_frequency and global_step % args.eval_frequency < n):
             video_dir = f"runs/{run_name}/videos" if args.capture_video and last else None
-            returns, lengths = evaluate_pixels(args, critic.encoder, actor, device, video_dir)
+            policy = mean_action(critic.encoder, actor)
+            returns, lengths = evaluate_pixels(args, policy, device, video_dir)
             writer.add_scalar("eval/episodic_return", returns.mean(), global_step)
             writer.add_scalar("eval/episodic_length", lengths.mean(), global_step)
             writer.add_scalar("eval/wall_clock_s", time.time() - start_time, global_step)
@@ -507,6 +593,8 @@ if __name__ == "__main__":
         models = {"actor": actor.state_dict(), "critic": critic.state_dict()}
         torch.save({"args": asdict(args), **models}, model_path)
         print(f"model saved to {model_path}")
+        net = policy_net(critic.encoder, actor, image_input(args, envs))
+        save_policy(f"runs/{run_name}/{POLICY_FILE}", net, envs, args, "continuous")
 
     envs.close()
     writer.close()

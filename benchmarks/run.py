@@ -118,7 +118,7 @@ def pixel_rows() -> list[Row]:
 
 def policy_rows(cargo: str) -> list[Row]:
     """`cargo bench -p bevy_gym_policy --bench inference`: the in-game policy's cost per agent."""
-    group = "in-game policy (cargo bench inference, Rust f64 MLP)"
+    group = "in-game policy (cargo bench inference, Rust f64 MLP and conv)"
     try:
         out = subprocess.run(
             [cargo, "bench", "--quiet", "-p", "bevy_gym_policy", "--bench", "inference"],

@@ -24,6 +24,7 @@ from bevy_gym.launcher import BinaryNotFoundError, find_binary
 
 REPO = Path(__file__).resolve().parent.parent
 POLICY = REPO / "game/policy/tests/fixtures/dqn_tiny.safetensors"
+PIXEL_POLICY = REPO / "game/policy/tests/fixtures/pixels_tiny.safetensors"
 # Software rendering is slow (about 13 frames/s at 320x180, 5 at 1280x720): small windows.
 SMALL = ("--width", "480", "--height", "270")
 VIEW_TIMEOUT = 240
@@ -95,8 +96,19 @@ def test_each_mode_runs_and_bad_input_gets_one_line(tmp_path: Path) -> None:
 
 @pytest.mark.viewer
 @pytest.mark.server
-def test_an_evaluation_in_the_window_prints_the_headless_binary_s_summary() -> None:
-    flags = ("--policy", str(POLICY), "--episodes", "3", "--seed", "4")
+@pytest.mark.parametrize(
+    "policy",
+    [
+        (str(POLICY),),
+        # A pixel policy: the window's run renders the agents' own images for it every step.
+        (str(PIXEL_POLICY), "--level", "2", "--action-space", "continuous"),
+    ],
+    ids=["vector", "pixels"],
+)
+def test_an_evaluation_in_the_window_prints_the_headless_binary_s_summary(
+    policy: tuple[str, ...],
+) -> None:
+    flags = ("--policy", *policy, "--episodes", "3", "--seed", "4")
     done = _run(*flags, "--frames", "30", *SMALL)
     assert done.returncode == 0, done.stderr
     headless = subprocess.run(

@@ -99,6 +99,84 @@ fn a_policy_that_does_not_fit_fails_with_one_line() {
     );
 }
 
+#[test]
+fn a_pixel_policy_plays_from_the_games_own_images_with_the_options_it_was_trained_on() {
+    let pixels = fixture("pixels_tiny");
+    let args = [
+        "--policy",
+        &pixels,
+        "--episodes",
+        "6",
+        "--agents",
+        "3",
+        "--arena-mode",
+        "separate",
+        "--seed",
+        "3",
+        "--level",
+        "2",
+        "--action-space",
+        "continuous",
+    ];
+    let first = dodge(&args);
+    let stderr = String::from_utf8_lossy(&first.stderr);
+    assert!(first.status.success(), "{stderr}");
+    // The file says which images it was trained on: 32-px RGB, set because the flags are absent.
+    assert!(stderr.contains("note: image_size 32"), "{stderr}");
+    let summary: Value = serde_json::from_slice(&first.stdout).unwrap();
+    assert_eq!(summary["episodes"], 6);
+    assert_eq!(
+        dodge(&args).stdout,
+        first.stdout,
+        "same seed, same episodes"
+    );
+
+    // Images given on the command line that differ from the training's: refused in one line.
+    let grey = dodge(&[&args[..], &["--grayscale"]].concat());
+    assert_eq!(grey.status.code(), Some(1));
+    let stderr = String::from_utf8(grey.stderr).unwrap();
+    assert_eq!(
+        stderr.lines().filter(|l| !l.contains("note:")).count(),
+        1,
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("policy sees 32×32×3 images (height×width×channels) but the game renders 32×32×1; expected the options it was trained with (grayscale false, image_size 32)"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_pixel_policy_serves_some_agents_while_http_drives_the_others() {
+    let pixels = fixture("pixels_tiny");
+    let server = start(&[
+        "--policy",
+        &pixels,
+        "--policy-agents",
+        "1",
+        "--agents",
+        "2",
+        "--arena-mode",
+        "separate",
+        "--level",
+        "2",
+        "--action-space",
+        "continuous",
+    ]);
+    let spec: Value = serde_json::from_slice(&server.get("/spec").body).unwrap();
+    assert_eq!(spec["agents"][1]["driven_by"], "policy");
+    assert_eq!(
+        spec["image"]["width"], 32,
+        "the policy's image size was applied"
+    );
+    for _ in 0..20 {
+        let status = server
+            .get(&step_target(&[Some("[0.0, 0.0, -1.0]"), None]))
+            .status;
+        assert_eq!(status, 200);
+    }
+}
+
 /// A served `bevy-dodge` (killed on drop).
 fn start(args: &[&str]) -> Server {
     Server::start(BINARY, args)

@@ -1,8 +1,7 @@
 //! The policy as the plugin's in-process [`Driver`]: while a server runs, it acts for some agents
 //! every step and HTTP clients drive the others.
 
-use bevy_gym_server::protocol::ObservationSlots;
-use bevy_gym_server::{Action, AgentSpaces, Driver};
+use bevy_gym_server::{Action, AgentSpaces, Driver, DriverInput, ImageSpec};
 
 use crate::policy::Policy;
 use crate::team::Team;
@@ -38,8 +37,15 @@ impl Driver for PolicyDriver {
         self.team.check(spaces).map_err(|e| e.to_string())
     }
 
-    fn act(&mut self, observations: ObservationSlots<'_>, actions: &mut [Option<Action>]) {
-        self.team
-            .act(observations.values, observations.stride, actions);
+    fn sees_images(&self) -> bool {
+        self.team.sees_images()
+    }
+
+    fn check_image(&self, image: ImageSpec) -> Result<(), String> {
+        self.team.check_image(image).map_err(|e| e.to_string())
+    }
+
+    fn act(&mut self, input: DriverInput<'_>, actions: &mut [Option<Action>]) {
+        self.team.act(input, actions);
     }
 }

@@ -6,7 +6,8 @@
 //! `--agents N --arena-mode separate --episodes N --seed S` plays exactly Python's episodes, and no
 //! arena's short episodes are over-counted.
 
-use bevy_gym_server::{Environment, GymGame, ResetRequest};
+use bevy_gym_server::protocol::ObservationSlots;
+use bevy_gym_server::{DriverInput, Environment, GymGame, ResetRequest};
 use serde::Serialize;
 
 use crate::team::Team;
@@ -78,9 +79,25 @@ pub fn evaluate<G: GymGame>(
     let (mut reward, mut length) = (vec![0f64; n], vec![0u64; n]);
     let mut finished = Vec::with_capacity(episodes);
     let mut actions = vec![None; n];
+    let mut starts = Vec::with_capacity(n);
+    let images = team.sees_images();
     while finished.len() < episodes {
-        let stride = env.observation_stride();
-        team.act(env.observe(), stride, &mut actions);
+        env.observe();
+        if images {
+            env.render();
+        }
+        env.episode_starts(&mut starts);
+        let input = DriverInput {
+            observations: ObservationSlots {
+                values: env.observed(),
+                stride: env.observation_stride(),
+                lens: env.observation_lens(),
+            },
+            images: if images { env.rendered() } else { &[] },
+            image: env.image(),
+            episode_start: &starts,
+        };
+        team.act(input, &mut actions);
         let step = actions.clone();
         env.step(step, &[])
             .expect("the policy's actions fit the game (checked)");

@@ -10,24 +10,33 @@
 //! in-process driver hook). In your own Bevy game, [`Policy`] is an ordinary resource: a system
 //! feeds it observations and applies its actions.
 //!
-//! Modules depend one way: `error`, `space`, `mlp` → `format` → `policy` → `team` → `driver`,
-//! `evaluate` → `run`.
+//! A pixel policy (format version 2, `algos/sac_pixels.py`) starts with convolutions on a stack of
+//! the game's own images; each agent's stack is kept inside the game ([`FrameStacks`]).
+//!
+//! Modules depend one way: `error`, `space`, `mlp` → `conv` → `network`, `frames` → `format` →
+//! `policy` → `team` → `driver`, `evaluate` → `run`.
 
+mod conv;
 mod driver;
 mod error;
 mod evaluate;
 pub mod format;
+mod frames;
 mod mlp;
+mod network;
 mod policy;
 mod run;
 mod space;
 mod team;
 
+pub use conv::{Conv2d, LayerNorm, MapShape};
 pub use driver::PolicyDriver;
 pub use error::PolicyError;
 pub use evaluate::{Episode, Summary, evaluate};
 pub use format::{FORMAT, FORMAT_VERSION, Head, Metadata, TestSet};
-pub use mlp::{Activation, Dense, Mlp};
+pub use frames::{FrameStacks, ImageInput};
+pub use mlp::{Activation, Dense};
+pub use network::{Layer, Network, Shape};
 pub use policy::{Policy, argmax_of};
-pub use run::{PolicyArgs, load_for, parse_cli, run};
+pub use run::{PolicyArgs, image_options, load_for, parse_cli, run};
 pub use team::{Team, role_agents};

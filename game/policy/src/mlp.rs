@@ -1,4 +1,5 @@
-//! The forward pass: dense layers, `y = act(x·Wᵀ + b)`, over a batch of rows, in plain loops.
+//! The dense layer, `y = act(x·Wᵀ + b)`, over a batch of rows, in plain loops: the kernel of
+//! every layer with weights (a convolution is a dense layer over its input's patches, `conv.rs`).
 //! Hand-written rather than a tensor library: for these sizes it builds in seconds and runs as
 //! fast (docs/policy_in_game.md has the measurements).
 //!
@@ -28,7 +29,7 @@ impl Activation {
         }
     }
 
-    fn apply(self, values: &mut [f64]) {
+    pub(crate) fn apply(self, values: &mut [f64]) {
         match self {
             Activation::Relu => values.iter_mut().for_each(|v| *v = v.max(0.0)),
             Activation::Tanh => values.iter_mut().for_each(|v| *v = v.tanh()),
@@ -164,51 +165,6 @@ fn rows<const R: usize>(layer: &Dense, x: &[f64], y: &mut [f64]) {
     }
 }
 
-/// Dense layers in order, with scratch buffers reused from call to call.
-#[derive(Clone, Debug)]
-pub struct Mlp {
-    layers: Vec<Dense>,
-    input: Vec<f64>,
-    scratch: [Vec<f64>; 2],
-}
-
-impl Mlp {
-    /// Layers whose sizes chain (checked by the caller).
-    pub fn new(layers: Vec<Dense>) -> Self {
-        Self {
-            layers,
-            input: Vec::new(),
-            scratch: [Vec::new(), Vec::new()],
-        }
-    }
-
-    pub fn inputs(&self) -> usize {
-        self.layers.first().map_or(0, Dense::inputs)
-    }
-
-    pub fn outputs(&self) -> usize {
-        self.layers.last().map_or(0, Dense::outputs)
-    }
-
-    pub fn layers(&self) -> &[Dense] {
-        &self.layers
-    }
-
-    /// The outputs (`rows × outputs()`) for `x` (`rows × inputs()`), in f64.
-    pub fn forward(&mut self, x: &[f32], rows: usize) -> &mut [f64] {
-        self.input.clear();
-        self.input.extend(x.iter().map(|v| f64::from(*v)));
-        let [a, b] = &mut self.scratch;
-        let (mut input, mut output) = (a, b);
-        for (l, layer) in self.layers.iter().enumerate() {
-            let source: &[f64] = if l == 0 { &self.input } else { input };
-            layer.forward(source, rows, output);
-            std::mem::swap(&mut input, &mut output);
-        }
-        input
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -243,15 +199,5 @@ mod tests {
                 );
             }
         }
-    }
-
-    #[test]
-    fn activations_and_chaining() {
-        let first = Dense::new(&[1.0, -1.0], &[0.0, 0.0], Activation::Relu);
-        let second = Dense::new(&[1.0, 1.0], &[0.0], Activation::Tanh);
-        let mut mlp = Mlp::new(vec![first, second]);
-        assert_eq!((mlp.inputs(), mlp.outputs()), (1, 1));
-        // x = 2: relu([2, -2]) = [2, 0]; tanh(2).
-        assert_eq!(mlp.forward(&[2.0, -0.5], 2), &[2f64.tanh(), 0.5f64.tanh()]);
     }
 }

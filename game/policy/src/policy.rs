@@ -1,14 +1,16 @@
-//! A loaded policy: checks itself against a game's spaces and turns observations into the
-//! deterministic action (greedy for DQN, the mean action for SAC), many agents in one batch.
+//! A loaded policy: checks itself against a game's spaces and turns observations (or, for a pixel
+//! policy, stacks of frames) into the deterministic action (greedy for DQN, the mean action for
+//! SAC), many agents in one batch.
 
 use std::path::Path;
 
 use bevy::prelude::Resource;
-use bevy_gym_server::{Action, AgentSpaces, Dtype, Layout, Space};
+use bevy_gym_server::{Action, AgentSpaces, Dtype, ImageSpec, Layout, Space};
 
 use crate::error::PolicyError;
 use crate::format::{self, Head, Metadata, TestSet};
-use crate::mlp::Mlp;
+use crate::frames::ImageInput;
+use crate::network::Network;
 use crate::space;
 
 /// A trained policy, ready to act. A plain resource: its weights are `Vec<f32>`s, so it is
@@ -16,7 +18,8 @@ use crate::space;
 #[derive(Resource, Clone, Debug)]
 pub struct Policy {
     metadata: Metadata,
-    network: Mlp,
+    image: Option<ImageInput>,
+    network: Network,
     head: Head,
     test: Option<TestSet>,
 }
@@ -40,6 +43,7 @@ impl Policy {
         })?;
         Ok(Self {
             metadata: contents.metadata,
+            image: contents.image,
             network: contents.network,
             head: contents.head,
             test: contents.test,
@@ -49,6 +53,12 @@ impl Policy {
     /// Spaces, game, options and provenance from the file.
     pub fn metadata(&self) -> &Metadata {
         &self.metadata
+    }
+
+    /// A pixel policy's images: what it sees and how its frames are stacked; `None` for a
+    /// policy of vector observations.
+    pub fn image(&self) -> Option<&ImageInput> {
+        self.image.as_ref()
     }
 
     /// How outputs become actions.
@@ -61,9 +71,13 @@ impl Policy {
         self.test.as_ref()
     }
 
-    /// Floats in one observation.
+    /// Values in one observation: floats of a vector observation, or bytes of a pixel policy's
+    /// stack of frames.
     pub fn observation_len(&self) -> usize {
-        self.network.inputs()
+        match &self.image {
+            Some(image) => image.stack_bytes(),
+            None => self.network.inputs(),
+        }
     }
 
     /// Floats in one row of [`outputs`](Self::outputs).
@@ -92,7 +106,7 @@ impl Policy {
                     ..
                 }
             );
-            if !float || space::shape(&theirs.observation) != expected {
+            if self.image.is_none() && (!float || space::shape(&theirs.observation) != expected) {
                 return Err(PolicyError::Mismatch(format!(
                     "policy expects observations of shape {expected:?} but {id} observes {}",
                     match &theirs.observation {
@@ -116,18 +130,73 @@ impl Policy {
         Ok(())
     }
 
+    /// Whether a pixel policy can act on the game's images (a vector policy: always); the error
+    /// says which images it needs and the options that give them.
+    pub fn check_image(&self, image: ImageSpec) -> Result<(), PolicyError> {
+        match &self.image {
+            Some(mine) if !mine.fits(image) => {
+                let options: Vec<String> = mine
+                    .options
+                    .iter()
+                    .map(|(k, v)| format!("{k} {v}"))
+                    .collect();
+                Err(PolicyError::Mismatch(format!(
+                    "policy sees {} images (height×width×channels) but the game renders {}×{}×{}; expected the options it was trained with ({})",
+                    mine.describe(),
+                    image.height,
+                    image.width,
+                    image.channels,
+                    if options.is_empty() {
+                        "none recorded".into()
+                    } else {
+                        options.join(", ")
+                    }
+                )))
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// The outputs (after the head's scaling, as the file's `test.outputs`) for `observations`,
     /// one row of [`observation_len`](Self::observation_len) floats per agent; in f64, as the
-    /// forward pass computes them (`src/mlp.rs` says why).
+    /// forward pass computes them (`src/network.rs` says why). A vector policy's only.
     pub fn outputs(&mut self, observations: &[f32]) -> &[f64] {
-        let rows = observations.len() / self.observation_len().max(1);
+        assert!(
+            self.image.is_none(),
+            "a pixel policy takes stacks of frames: outputs_of_frames"
+        );
+        let width = self.network.inputs().max(1);
+        let rows = observations.len() / width;
         assert_eq!(
-            rows * self.observation_len(),
+            rows * width,
             observations.len(),
             "observations must be whole rows of observation_len() floats"
         );
-        let out = self.network.forward(observations, rows);
-        if let Head::Scaled { scale, bias } = &self.head {
+        let out = self.network.forward(rows, |x| {
+            x.extend(observations.iter().map(|v| f64::from(*v)))
+        });
+        Self::scale(&self.head, out)
+    }
+
+    /// A pixel policy's outputs for `stacks`: per agent, [`observation_len`](Self::observation_len)
+    /// bytes, its last `frame_stack` frames (H×W×C each, as the game renders them) oldest first.
+    pub fn outputs_of_frames(&mut self, stacks: &[u8]) -> &[f64] {
+        let image = self
+            .image
+            .as_ref()
+            .expect("a pixel policy: outputs for vector ones");
+        let rows = stacks.len() / image.stack_bytes();
+        assert_eq!(
+            rows * image.stack_bytes(),
+            stacks.len(),
+            "whole stacks of frames"
+        );
+        let out = self.network.forward(rows, |x| image.preprocess(stacks, x));
+        Self::scale(&self.head, out)
+    }
+
+    fn scale<'a>(head: &Head, out: &'a mut [f64]) -> &'a [f64] {
+        if let Head::Scaled { scale, bias } = head {
             for row in out.chunks_exact_mut(scale.len()) {
                 for ((y, s), b) in row.iter_mut().zip(scale).zip(bias) {
                     *y = *y * f64::from(*s) + f64::from(*b);
@@ -144,39 +213,68 @@ impl Policy {
         actions
     }
 
+    /// A pixel policy's action for each stack of frames (see
+    /// [`outputs_of_frames`](Self::outputs_of_frames)).
+    pub fn act_on_frames(&mut self, stacks: &[u8]) -> Vec<Action> {
+        let mut actions = Vec::new();
+        self.act_on_frames_into(stacks, &mut actions);
+        actions
+    }
+
+    /// [`act_on_frames`](Self::act_on_frames) into `actions`, reusing its buffers.
+    pub fn act_on_frames_into(&mut self, stacks: &[u8], actions: &mut Vec<Action>) {
+        let (width, bounds) = (self.output_len().max(1), self.bounds());
+        let outputs = self.outputs_of_frames(stacks);
+        to_actions(outputs, width, bounds, actions);
+    }
+
     /// [`act`](Self::act) into `actions`, reusing its continuous actions' buffers.
     pub fn act_into(&mut self, observations: &[f32], actions: &mut Vec<Action>) {
-        let width = self.output_len().max(1);
-        let (low, high) = match &self.metadata.action_space {
-            Space::Box { low, high, .. } => (*low as f32, *high as f32),
-            Space::Discrete { .. } => (0.0, 0.0),
-        };
-        let argmax = self.head == Head::Argmax;
+        let (width, bounds) = (self.output_len().max(1), self.bounds());
         let outputs = self.outputs(observations);
-        actions.truncate(outputs.len() / width);
-        for (r, row) in outputs.chunks_exact(width).enumerate() {
-            if argmax {
-                let action = Action::Discrete(argmax_of(row) as u32);
-                set(actions, r, action);
-                continue;
+        to_actions(outputs, width, bounds, actions);
+    }
+
+    /// A continuous action's bounds; `None` for the argmax.
+    fn bounds(&self) -> Option<(f32, f32)> {
+        match (&self.head, &self.metadata.action_space) {
+            (Head::Argmax, _) => None,
+            (_, Space::Box { low, high, .. }) => Some((*low as f32, *high as f32)),
+            (_, Space::Discrete { .. }) => Some((0.0, 0.0)),
+        }
+    }
+}
+
+/// The actions of rows of outputs: the argmax (`bounds` `None`), or the values rounded to f32
+/// once and kept within `bounds`.
+fn to_actions(
+    outputs: &[f64],
+    width: usize,
+    bounds: Option<(f32, f32)>,
+    actions: &mut Vec<Action>,
+) {
+    actions.truncate(outputs.len() / width);
+    for (r, row) in outputs.chunks_exact(width).enumerate() {
+        let Some((low, high)) = bounds else {
+            set(actions, r, Action::Discrete(argmax_of(row) as u32));
+            continue;
+        };
+        // Rounded to f32 once; inside the bounds the server checks; NaN (never from finite
+        // weights) becomes 0.
+        let value = |y: &f64| match *y as f32 {
+            v if v.is_nan() => 0.0,
+            v => v.clamp(low, high),
+        };
+        match actions.get_mut(r) {
+            Some(Action::Continuous(values)) => {
+                values.clear();
+                values.extend(row.iter().map(value));
             }
-            // Rounded to f32 once; inside the bounds the server checks; NaN (never from finite
-            // weights) becomes 0.
-            let value = |y: &f64| match *y as f32 {
-                v if v.is_nan() => 0.0,
-                v => v.clamp(low, high),
-            };
-            match actions.get_mut(r) {
-                Some(Action::Continuous(values)) => {
-                    values.clear();
-                    values.extend(row.iter().map(value));
-                }
-                _ => set(
-                    actions,
-                    r,
-                    Action::Continuous(row.iter().map(value).collect()),
-                ),
-            }
+            _ => set(
+                actions,
+                r,
+                Action::Continuous(row.iter().map(value).collect()),
+            ),
         }
     }
 }

@@ -119,10 +119,13 @@ pub fn run<G: GymGame>(mut app: App, serve_args: ServeArgs, args: PolicyArgs) ->
 }
 
 fn run_policy<G: GymGame>(
-    app: App,
+    mut app: App,
     serve_args: &ServeArgs,
     args: &PolicyArgs,
 ) -> Result<(), String> {
+    for note in image_options(&mut app, args)? {
+        eprintln!("{}: note: {note}", G::NAME);
+    }
     let mut env = Environment::<G>::new(app).map_err(|e| format!("invalid start settings: {e}"))?;
     let mut team = load_for(&env, args)?.expect("a policy plays");
     match args.episodes {
@@ -137,6 +140,46 @@ fn run_policy<G: GymGame>(
             serve(env, serve_args).map_err(|e| e.to_string())
         }
     }
+}
+
+/// Sets up `app` (before its `Environment` is made) for the pixel policies of `args`: the game
+/// options that make the images a policy was trained on (`image_size`, `grayscale`: the file's
+/// `image.options`) join the start options unless the command line gives them; a policy trained
+/// on another image source (`--image-source camera`) is refused, as its images would differ.
+/// Returns a note per option set. Every binary that plays a policy calls it, as [`run`] does.
+pub fn image_options(app: &mut App, args: &PolicyArgs) -> Result<Vec<String>, String> {
+    let files = args
+        .policy
+        .iter()
+        .chain(args.role_policy.iter().map(|(_, path)| path));
+    let mut notes = Vec::new();
+    for path in files {
+        let policy = Policy::load(path).map_err(|e| e.to_string())?;
+        let Some(image) = policy.image() else {
+            continue;
+        };
+        let mut settings = app.world_mut().resource_mut::<SimSettings>();
+        let running = settings.image_source.name();
+        if image.source != running {
+            return Err(PolicyError::Usage(format!(
+                "{} was trained on {} images but this run renders with {running}; expected --image-source {}",
+                path.display(),
+                image.source,
+                image.source
+            ))
+            .to_string());
+        }
+        for (key, value) in &image.options {
+            if !settings.options.contains_key(key) {
+                settings.options.insert(key.clone(), value.clone());
+                notes.push(format!(
+                    "{key} {value}: the images {} was trained on",
+                    path.display()
+                ));
+            }
+        }
+    }
+    Ok(notes)
 }
 
 /// The policies of `--policy` or `--role-policy`, loaded and checked against `env`, each with
@@ -173,14 +216,16 @@ pub fn load_for<G: GymGame>(
         return Ok(None);
     }
     let team = Team::new(members);
-    team.check(env.spaces()).map_err(|e| {
-        let trained: Vec<String> = team
-            .members()
-            .iter()
-            .map(|(p, _)| training_options(p))
-            .collect();
-        format!("{e}; the policy was trained with {}", trained.join("; "))
-    })?;
+    team.check(env.spaces())
+        .and_then(|()| team.check_image(env.image()))
+        .map_err(|e| {
+            let trained: Vec<String> = team
+                .members()
+                .iter()
+                .map(|(p, _)| training_options(p))
+                .collect();
+            format!("{e}; the policy was trained with {}", trained.join("; "))
+        })?;
     if args.episodes.is_some() && team.agents().len() != n {
         let missing: Vec<&String> = (0..n)
             .filter(|a| team.agents().binary_search(a).is_err())

@@ -1,16 +1,20 @@
 //! Policies that act together in one game: one policy for every agent, or one per role
 //! (`--role-policy pursuer=p.safetensors --role-policy evader=e.safetensors`), each computing its
-//! agents' actions in one batch per step.
+//! agents' actions in one batch per step. A pixel policy's agents each keep their stack of frames
+//! here.
 
-use bevy_gym_server::{Action, AgentSpaces};
+use bevy_gym_server::{Action, AgentSpaces, DriverInput, ImageSpec};
 
 use crate::error::PolicyError;
+use crate::frames::FrameStacks;
 use crate::policy::Policy;
 
 /// Policies with the agents each drives (disjoint), and reused buffers.
 #[derive(Clone, Debug)]
 pub struct Team {
     members: Vec<(Policy, Vec<usize>)>,
+    /// Per member: its agents' frame stacks (pixel policies only).
+    frames: Vec<Option<FrameStacks>>,
     agents: Vec<usize>,
     rows: Vec<f32>,
     actions: Vec<Action>,
@@ -30,8 +34,13 @@ impl Team {
             .collect();
         let mut agents: Vec<usize> = members.iter().flat_map(|(_, a)| a.clone()).collect();
         agents.sort_unstable();
+        let frames = members
+            .iter()
+            .map(|(policy, _)| policy.image().map(FrameStacks::new))
+            .collect();
         Self {
             members,
+            frames,
             agents,
             rows: Vec::new(),
             actions: Vec::new(),
@@ -66,17 +75,36 @@ impl Team {
             .try_for_each(|(policy, agents)| policy.check(spaces, agents))
     }
 
+    /// Whether a member is a pixel policy (the game must then render every step).
+    pub fn sees_images(&self) -> bool {
+        self.frames.iter().any(Option::is_some)
+    }
+
+    /// Whether every pixel policy can act on images of this size.
+    pub fn check_image(&self, image: ImageSpec) -> Result<(), PolicyError> {
+        self.members
+            .iter()
+            .try_for_each(|(policy, _)| policy.check_image(image))
+    }
+
     /// Writes the driven agents' actions into `actions` (one per agent), each from its
-    /// observation slot of `stride` floats in `values`.
-    pub fn act(&mut self, values: &[f32], stride: usize, actions: &mut [Option<Action>]) {
-        for (policy, agents) in &mut self.members {
-            let width = policy.observation_len();
-            self.rows.clear();
-            for &agent in agents.iter() {
-                let start = agent * stride;
-                self.rows.extend_from_slice(&values[start..start + width]);
+    /// observation slot in `input` or, for a pixel policy, from its stack of frames, which takes
+    /// in the agent's image first (restarting at an episode's start).
+    pub fn act(&mut self, input: DriverInput<'_>, actions: &mut [Option<Action>]) {
+        let (values, stride) = (input.observations.values, input.observations.stride);
+        for ((policy, agents), frames) in self.members.iter_mut().zip(&mut self.frames) {
+            if let Some(frames) = frames {
+                frames.push(agents, input.images, input.episode_start);
+                policy.act_on_frames_into(frames.stacks(), &mut self.actions);
+            } else {
+                let width = policy.observation_len();
+                self.rows.clear();
+                for &agent in agents.iter() {
+                    let start = agent * stride;
+                    self.rows.extend_from_slice(&values[start..start + width]);
+                }
+                policy.act_into(&self.rows, &mut self.actions);
             }
-            policy.act_into(&self.rows, &mut self.actions);
             for (&agent, action) in agents.iter().zip(&self.actions) {
                 actions[agent] = Some(action.clone());
             }

@@ -49,8 +49,8 @@ fn corrupt_files_and_metadata_are_named() {
     let cases: Vec<(Vec<u8>, &str)> = vec![
         (b"not a policy".to_vec(), "not a safetensors file"),
         (
-            edited("dqn_tiny", set_metadata("format_version", "2")),
-            "format_version is \"2\"; expected \"1\"",
+            edited("dqn_tiny", set_metadata("format_version", "3")),
+            "format_version is \"3\"; expected one of [\"1\", \"2\"]",
         ),
         (
             edited("dqn_tiny", set_metadata("format", "other")),
@@ -94,7 +94,7 @@ fn corrupt_files_and_metadata_are_named() {
                 let layers = layers_of(h);
                 set_layers(h, &[layers[0].clone(), layers[0].clone()]);
             }),
-            "layer 1 takes 72 inputs but layer 0 gives 256; expected equal sizes",
+            "layer 1 takes 72 inputs but layer 0 gives 256 values; expected equal sizes",
         ),
         (
             edited(
@@ -121,6 +121,62 @@ fn corrupt_files_and_metadata_are_named() {
                     .remove("output_scale");
             }),
             "has no metadata \"output_scale\"",
+        ),
+        // Format 2: the pixel fixture's layers and image.
+        (
+            edited("pixels_tiny", set_metadata("format_version", "1")),
+            "has \"image\" in a version 1 file; expected format_version 2",
+        ),
+        (
+            edited("pixels_tiny", |h| {
+                let mut layers = layers_of(h);
+                layers[0]["type"] = json!("conv3d");
+                set_layers(h, &layers);
+            }),
+            "layer 0 has type \"conv3d\"; expected dense, conv2d, flatten or layer_norm",
+        ),
+        (
+            edited("pixels_tiny", |h| {
+                let mut layers = layers_of(h);
+                layers[1]["stride"] = json!(0);
+                set_layers(h, &layers);
+            }),
+            "layer 1 (conv2d) has no valid \"stride\"; expected an integer ≥ 1",
+        ),
+        (
+            edited("pixels_tiny", |h| {
+                let layers = layers_of(h);
+                set_layers(h, &[layers[0].clone(), layers[0].clone()]);
+            }),
+            "layer 1 (conv2d) takes 6 channels but layer 0 gives 8×15×15 feature maps; expected equal channels",
+        ),
+        (
+            edited("pixels_tiny", |h| {
+                let mut layers = layers_of(h);
+                layers.remove(2); // the flatten
+                set_layers(h, &layers);
+            }),
+            "layer 2 takes 392 inputs but layer 1 gives 8×7×7 feature maps; expected equal sizes",
+        ),
+        (
+            edited(
+                "pixels_tiny",
+                set_metadata(
+                    "observation_space",
+                    r#"{"type":"Box","shape":[32,32,1],"low":0.0,"high":255.0,"dtype":"uint8"}"#,
+                ),
+            ),
+            "observation_space is Box(shape [32, 32, 1], [0, 255]) but \"image\" says 32×32×3; expected a uint8 Box of shape [32, 32, 3]",
+        ),
+        (
+            edited(
+                "pixels_tiny",
+                set_metadata(
+                    "image",
+                    r#"{"height":32,"width":32,"channels":3,"frame_stack":3,"divide_by":255.0}"#,
+                ),
+            ),
+            "layer 0 (conv2d) takes 6 channels but the stacked frames give 9×32×32 feature maps",
         ),
     ];
     for (bytes, expected) in cases {

@@ -85,3 +85,40 @@ fn a_batch_gives_each_row_what_it_gives_alone() {
         }
     }
 }
+
+/// The pixel fixture (format 2: convolutions with stride and padding on two stacked RGB frames,
+/// flatten, dense, layer norm, tanh-scaled mean) against PyTorch's float32 outputs.
+#[test]
+fn pixel_policy_outputs_match_pytorch() {
+    let mut policy = Policy::load(policy_fixture("pixels_tiny")).unwrap();
+    let test = policy
+        .test_set()
+        .expect("the fixture has a test set")
+        .clone();
+    let image = policy.image().expect("a pixel policy").clone();
+    assert_eq!(
+        (image.height, image.width, image.channels, image.frame_stack),
+        (32, 32, 3, 2)
+    );
+    assert_eq!(policy.observation_len(), 2 * 32 * 32 * 3);
+    let stacks: Vec<u8> = test.observations.iter().map(|&v| v as u8).collect();
+    let outputs = policy.outputs_of_frames(&stacks).to_vec();
+    let error = max_abs_error(&outputs, &test.outputs);
+    eprintln!("pixels_tiny: max abs error {error:e}");
+    assert!(error <= TOLERANCE, "max abs error {error}");
+    // One stack at a time gives what the batch gives, to the bit.
+    let width = policy.output_len();
+    for (r, stack) in stacks.chunks_exact(policy.observation_len()).enumerate() {
+        let alone = policy.outputs_of_frames(stack).to_vec();
+        assert_eq!(alone, outputs[r * width..(r + 1) * width], "row {r}");
+    }
+    let actions: Vec<f32> = policy
+        .act_on_frames(&stacks)
+        .into_iter()
+        .flat_map(|a| match a {
+            Action::Continuous(values) => values,
+            Action::Discrete(_) => panic!("a SAC policy acts continuously"),
+        })
+        .collect();
+    assert!(max_abs_error(&actions, &test.actions) <= TOLERANCE);
+}

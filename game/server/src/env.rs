@@ -6,7 +6,7 @@ use bevy::prelude::*;
 use serde_json::{Map, Value};
 
 use crate::action::{Action, decode_binary_actions_except};
-use crate::driver::Driver;
+use crate::driver::{Driver, DriverInput};
 use crate::error::EnvError;
 use crate::game::GymGame;
 use crate::lockstep::{AgentIo, ArenaRngs, SimTick};
@@ -37,6 +37,8 @@ pub struct Environment<G: GymGame> {
     observations: Vec<f32>,
     observation_lens: Vec<usize>,
     pixels: Vec<u8>,
+    /// Per agent, for a driver: whether its arena starts an episode.
+    episode_start: Vec<bool>,
     /// Supplies the driven agents' actions; `None` (the usual case) costs one branch a step.
     driver: Option<Box<dyn Driver>>,
     /// Per agent: whether the driver acts for it (empty without a driver).
@@ -77,6 +79,7 @@ impl<G: GymGame> Environment<G> {
             observations: Vec::new(),
             observation_lens: Vec::new(),
             pixels: Vec::new(),
+            episode_start: Vec::new(),
             driver: None,
             driven: Vec::new(),
             spectator: None,
@@ -157,8 +160,7 @@ impl<G: GymGame> Environment<G> {
                 driver.name()
             )));
         }
-        driver
-            .check(&self.spaces)
+        check_driver(driver.as_ref(), &self.spaces, self.image)
             .map_err(EnvError::InvalidOptions)?;
         self.driven = vec![false; n];
         for &agent in agents {
@@ -235,7 +237,7 @@ impl<G: GymGame> Environment<G> {
         }
         let reset_arenas = self.check_arenas(reset_arenas)?;
         if self.driver.is_some() {
-            self.drive(&mut actions);
+            self.drive(&mut actions)?;
         }
         let mut skipped = vec![false; self.layout.num_arenas()];
         for &arena in &reset_arenas {
@@ -288,17 +290,43 @@ impl<G: GymGame> Environment<G> {
         Ok(())
     }
 
-    /// The driver's actions for its agents, from the observations before the step.
-    fn drive(&mut self, actions: &mut [Option<Action>]) {
+    /// The driver's actions for its agents, from the observations (and images) before the step.
+    fn drive(&mut self, actions: &mut [Option<Action>]) -> Result<(), EnvError> {
         self.observe();
-        if let Some(driver) = self.driver.as_mut() {
-            let observations = ObservationSlots {
-                values: &self.observations,
-                stride: self.observation_lens.iter().copied().max().unwrap_or(0),
-                lens: &self.observation_lens,
-            };
-            driver.act(observations, actions);
+        let sees_images = self.driver.as_ref().is_some_and(|d| d.sees_images());
+        if sees_images {
+            self.try_render()?;
+        } else {
+            self.pixels.clear();
         }
+        let mut starts = std::mem::take(&mut self.episode_start);
+        self.episode_starts(&mut starts);
+        self.episode_start = starts;
+        if let Some(driver) = self.driver.as_mut() {
+            let input = DriverInput {
+                observations: ObservationSlots {
+                    values: &self.observations,
+                    stride: self.observation_lens.iter().copied().max().unwrap_or(0),
+                    lens: &self.observation_lens,
+                },
+                images: &self.pixels,
+                image: self.image,
+                episode_start: &self.episode_start,
+            };
+            driver.act(input, actions);
+        }
+        Ok(())
+    }
+
+    /// Per agent (into `starts`): whether its current observation is the first of an episode,
+    /// its arena reset and not stepped since.
+    pub fn episode_starts(&self, starts: &mut Vec<bool>) {
+        let io = self.app.world().resource::<AgentIo>();
+        let layout = io.layout();
+        starts.clear();
+        starts.extend(
+            (0..layout.num_agents).map(|agent| io.episode_steps(layout.arena_of(agent)) == 0),
+        );
     }
 
     /// Resets (all or some arenas), optionally reseeding and applying options first.
@@ -387,7 +415,7 @@ impl<G: GymGame> Environment<G> {
             let spaces: Vec<AgentSpaces> = (0..self.layout.num_agents)
                 .map(|a| G::spaces(world, a))
                 .collect();
-            if let Err(why) = driver.check(&spaces) {
+            if let Err(why) = check_driver(driver.as_ref(), &spaces, G::image(world)) {
                 // Put the game back as it was: a refused request changes nothing.
                 G::configure(self.app.world_mut(), &before)?;
                 return Err(EnvError::InvalidOptions(why));
@@ -588,4 +616,18 @@ impl<G: GymGame> Environment<G> {
     pub fn action_spaces(&self) -> Vec<&Space> {
         self.spaces.iter().map(|s| &s.action).collect()
     }
+}
+
+/// A driver's checks under these spaces and image size (the image only for one that sees
+/// images).
+fn check_driver(
+    driver: &dyn Driver,
+    spaces: &[AgentSpaces],
+    image: ImageSpec,
+) -> Result<(), String> {
+    driver.check(spaces)?;
+    if driver.sees_images() {
+        driver.check_image(image)?;
+    }
+    Ok(())
 }

@@ -40,7 +40,7 @@ mod spectator;
 
 pub use action::{Action, decode_binary_actions, parse_action_string};
 pub use cli::{game_command, parse_cli, settings_from};
-pub use driver::Driver;
+pub use driver::{Driver, DriverInput};
 pub use env::{Environment, MAX_IMAGE_BUFFER_BYTES};
 pub use error::{EnvError, StartError};
 pub use game::GymGame;

@@ -3,11 +3,11 @@
 //! random stream; reaching it terminates the agent.
 
 use bevy::prelude::*;
-use bevy_gym_server::protocol::ObservationSlots;
 use bevy_gym_server::raster::{Canvas, Rgb};
 use bevy_gym_server::{
-    Action, AgentIo, AgentSpaces, ArenaMode, ArenaRngs, Driver, EnvError, EnvPlugin, Environment,
-    GymGame, ImageSpec, Layout, Moment, ResetRequest, SimSettings, SimTick, Space, Spectator,
+    Action, AgentIo, AgentSpaces, ArenaMode, ArenaRngs, Driver, DriverInput, EnvError, EnvPlugin,
+    Environment, GymGame, ImageSpec, Layout, Moment, ResetRequest, SimSettings, SimTick, Space,
+    Spectator,
 };
 use rand_core::RngCore;
 use serde_json::{Map, Value, json};
@@ -199,9 +199,9 @@ impl Driver for Walker {
         }
     }
 
-    fn act(&mut self, observations: ObservationSlots<'_>, actions: &mut [Option<Action>]) {
+    fn act(&mut self, input: DriverInput<'_>, actions: &mut [Option<Action>]) {
         for &agent in &self.agents {
-            let o = observations.values[agent * observations.stride];
+            let o = input.observations.values[agent * input.observations.stride];
             actions[agent] = Some(Action::Discrete(if o > 0.0 {
                 2
             } else if o < 0.0 {

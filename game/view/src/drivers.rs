@@ -3,8 +3,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use bevy_gym_server::protocol::ObservationSlots;
-use bevy_gym_server::{Action, AgentSpaces, Driver, Space, uniform};
+use bevy_gym_server::{Action, AgentSpaces, Driver, DriverInput, Space, uniform};
 use rand_chacha::ChaCha8Rng;
 use rand_core::{RngCore, SeedableRng};
 
@@ -42,7 +41,7 @@ impl Driver for RandomDriver {
             .ok_or_else(|| "the action spaces changed; expected those the demo started with".into())
     }
 
-    fn act(&mut self, _observations: ObservationSlots<'_>, actions: &mut [Option<Action>]) {
+    fn act(&mut self, _input: DriverInput<'_>, actions: &mut [Option<Action>]) {
         for (&agent, space) in self.agents.iter().zip(&self.spaces) {
             actions[agent] = Some(match space {
                 Space::Discrete { n, .. } => Action::Discrete(self.rng.next_u32() % n),
@@ -104,7 +103,7 @@ impl Driver for KeyboardDriver {
         Ok(())
     }
 
-    fn act(&mut self, _observations: ObservationSlots<'_>, actions: &mut [Option<Action>]) {
+    fn act(&mut self, _input: DriverInput<'_>, actions: &mut [Option<Action>]) {
         actions[0] = self.pad.get().map(|held| self.keys.action(held));
     }
 }

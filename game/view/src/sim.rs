@@ -9,10 +9,10 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use bevy::app::App;
-use bevy_gym_policy::{PolicyArgs, PolicyDriver, Summary, evaluate, load_for};
-use bevy_gym_server::protocol::ObservationSlots;
+use bevy_gym_policy::{PolicyArgs, PolicyDriver, Summary, evaluate, image_options, load_for};
 use bevy_gym_server::{
-    Action, AgentSpaces, Driver, Environment, Layout, ResetRequest, ServeArgs, SimSettings, serve,
+    Action, AgentSpaces, Driver, DriverInput, Environment, Layout, ResetRequest, ServeArgs,
+    SimSettings, serve,
 };
 
 use crate::LiveGame;
@@ -133,8 +133,11 @@ fn prepare<G: LiveGame>(
     run: &Run,
     feed: &Arc<Feed<Frame<G::Frame>>>,
 ) -> Result<Prepared<G>, String> {
-    let mut env = Environment::<G>::new(app(run.settings.clone()))
-        .map_err(|e| format!("invalid start settings: {e}"))?;
+    let mut app = app(run.settings.clone());
+    for note in image_options(&mut app, &run.policy)? {
+        eprintln!("{}: note: {note}", G::NAME);
+    }
+    let mut env = Environment::<G>::new(app).map_err(|e| format!("invalid start settings: {e}"))?;
     let policy = load_for(&env, &run.policy)?;
     let mut kept = None;
     match (&run.mode, policy) {
@@ -271,7 +274,7 @@ impl Driver for PacingDriver {
         Ok(())
     }
 
-    fn act(&mut self, _observations: ObservationSlots<'_>, _actions: &mut [Option<Action>]) {
+    fn act(&mut self, _input: DriverInput<'_>, _actions: &mut [Option<Action>]) {
         if self.unpaced {
             return;
         }
