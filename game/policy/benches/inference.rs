@@ -12,6 +12,8 @@ use bevy_gym_dodge::Dodge;
 use bevy_gym_policy::{Policy, PolicyDriver};
 use bevy_gym_server::{Action, Environment};
 use bevy_gym_testkit::bench::measure_time;
+use bevy_gym_testkit::policy_file::{self, Tensor};
+use serde_json::json;
 
 /// How long each case runs after its warm-up, unless `INFERENCE_SECONDS` says otherwise.
 const MEASURE: Duration = Duration::from_secs(2);
@@ -79,86 +81,49 @@ fn inference(name: &str, agents: usize) -> Measured {
     }
 }
 
-/// A policy file of sac_pixels' architecture (weights from a fixed pseudo-random sequence, scaled
-/// as PyTorch's default initialisation), written here as safetensors: an 8-byte header length,
-/// the JSON header, the little-endian tensors.
+/// A policy file of sac_pixels' architecture, its weights drawn as PyTorch initialises them.
 fn pixel_policy() -> Policy {
-    let mut state = 0x2545_f491_4f6c_dd1du64;
-    let mut tensor = |shape: &[usize]| -> (Vec<usize>, Vec<f32>) {
-        let fan_in: usize = shape[1..].iter().product::<usize>().max(1);
-        let bound = 1.0 / (fan_in as f32).sqrt();
-        let values = (0..shape.iter().product::<usize>())
-            .map(|_| {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                ((state >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0) * bound
-            })
-            .collect();
-        (shape.to_vec(), values)
-    };
-    let tensors = [
-        ("c0.w", tensor(&[32, 3, 8, 8])),
-        ("c0.b", tensor(&[32, 1])),
-        ("c1.w", tensor(&[64, 32, 4, 4])),
-        ("c1.b", tensor(&[64, 1])),
-        ("c2.w", tensor(&[64, 64, 3, 3])),
-        ("c2.b", tensor(&[64, 1])),
-        ("h.w", tensor(&[50, 1024])),
-        ("h.b", tensor(&[50, 1])),
-        ("n.w", (vec![50, 1], vec![1.0; 50])),
-        ("n.b", (vec![50, 1], vec![0.0; 50])),
-        ("t0.w", tensor(&[256, 50])),
-        ("t0.b", tensor(&[256, 1])),
-        ("t1.w", tensor(&[256, 256])),
-        ("t1.b", tensor(&[256, 1])),
-        ("m.w", tensor(&[3, 256])),
-        ("m.b", tensor(&[3, 1])),
-        ("scale", (vec![3, 1], vec![1.0; 3])),
-        ("bias", (vec![3, 1], vec![0.0; 3])),
-    ];
-    let conv = |w: &str, b: &str, stride: u32| serde_json::json!({"type": "conv2d", "weight": w, "bias": b, "stride": stride, "padding": 0, "activation": "relu"});
-    let dense = |w: &str, b: &str, activation: &str| serde_json::json!({"weight": w, "bias": b, "activation": activation});
-    let layers = serde_json::json!([
-        conv("c0.w", "c0.b", 4),
-        conv("c1.w", "c1.b", 2),
-        conv("c2.w", "c2.b", 1),
-        {"type": "flatten"},
-        dense("h.w", "h.b", "none"),
-        {"type": "layer_norm", "weight": "n.w", "bias": "n.b", "eps": 1e-5, "activation": "tanh"},
-        dense("t0.w", "t0.b", "relu"),
-        dense("t1.w", "t1.b", "relu"),
-        dense("m.w", "m.b", "tanh"),
-    ]);
-    let box_space = |shape: [usize; 3], low: f64, high: f64, dtype: &str| {
-        serde_json::json!({"type": "Box", "shape": shape, "low": low, "high": high, "dtype": dtype})
-            .to_string()
-    };
-    let mut header = serde_json::json!({"__metadata__": {
-        "format": "bevy_gym.policy", "format_version": "2", "algorithm": "sac",
-        "layers": layers.to_string(), "output": "scaled",
-        "output_scale": "scale", "output_bias": "bias",
-        "observation_space": box_space([64, 64, 1], 0.0, 255.0, "uint8"),
-        "action_space": serde_json::json!({"type": "Box", "shape": [3], "low": -1.0, "high": 1.0, "dtype": "float32"}).to_string(),
-        "image": serde_json::json!({"height": 64, "width": 64, "channels": 1, "frame_stack": 3,
-            "divide_by": 255.0, "options": {"image_size": 64, "grayscale": true}}).to_string(),
-    }});
-    let mut data = Vec::new();
-    for (name, (shape, values)) in &tensors {
-        // Biases and norms were drawn as (n, 1) for the fan-in; stored as (n).
-        let shape = if shape.len() == 2 && shape[1] == 1 {
-            vec![shape[0]]
-        } else {
-            shape.clone()
-        };
-        let start = data.len();
-        data.extend(values.iter().flat_map(|v| v.to_le_bytes()));
-        header[name] = serde_json::json!({"dtype": "F32", "shape": shape, "data_offsets": [start, data.len()]});
+    let mut seed = 0x2545_f491_4f6c_dd1d;
+    let mut tensors = Vec::new();
+    for (name, shape) in [
+        ("c0", &[32, 3, 8, 8][..]),
+        ("c1", &[64, 32, 4, 4]),
+        ("c2", &[64, 64, 3, 3]),
+        ("head", &[50, 1024]),
+        ("t0", &[256, 50]),
+        ("t1", &[256, 256]),
+        ("mean", &[3, 256]),
+    ] {
+        tensors.extend(policy_file::layer(name, shape, &mut seed));
     }
-    let header = header.to_string().into_bytes();
-    let mut bytes = (header.len() as u64).to_le_bytes().to_vec();
-    bytes.extend(header);
-    bytes.extend(data);
+    tensors.push(Tensor::new("norm.weight", &[50], vec![1.0; 50]));
+    tensors.push(Tensor::new("norm.bias", &[50], vec![0.0; 50]));
+    tensors.push(Tensor::new("scale", &[3], vec![1.0; 3]));
+    tensors.push(Tensor::new("bias", &[3], vec![0.0; 3]));
+    let layer = |name: &str, activation: &str| json!({"weight": format!("{name}.weight"), "bias": format!("{name}.bias"), "activation": activation});
+    let conv = |name: &str, stride: u32| {
+        let mut l = layer(name, "relu");
+        l["type"] = json!("conv2d");
+        l["stride"] = json!(stride);
+        l["padding"] = json!(0);
+        l
+    };
+    let mut norm = layer("norm", "tanh");
+    norm["type"] = json!("layer_norm");
+    norm["eps"] = json!(1e-5);
+    let layers = json!([
+        conv("c0", 4), conv("c1", 2), conv("c2", 1), {"type": "flatten"},
+        layer("head", "none"), norm, layer("t0", "relu"), layer("t1", "relu"), layer("mean", "tanh"),
+    ]);
+    let metadata = json!({
+        "format": "bevy_gym.policy", "format_version": "2", "algorithm": "sac",
+        "layers": layers.to_string(), "output": "scaled", "output_scale": "scale", "output_bias": "bias",
+        "observation_space": json!({"type": "Box", "shape": [64, 64, 1], "low": 0.0, "high": 255.0, "dtype": "uint8"}).to_string(),
+        "action_space": json!({"type": "Box", "shape": [3], "low": -1.0, "high": 1.0, "dtype": "float32"}).to_string(),
+        "image": json!({"height": 64, "width": 64, "channels": 1, "frame_stack": 3, "divide_by": 255.0,
+            "options": {"image_size": 64, "grayscale": true}}).to_string(),
+    });
+    let bytes = policy_file::safetensors(&tensors, metadata);
     Policy::from_bytes(&bytes, "sac_pixels-sized policy").expect("a valid pixel policy")
 }
 

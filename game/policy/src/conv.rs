@@ -190,16 +190,9 @@ mod tests {
     use super::*;
 
     /// The definition: out[o][y][x] = b[o] + Σ_{c,ky,kx} w[o][c][ky][kx] · in[c][y·s+ky−p][x·s+kx−p].
-    fn naive(
-        input: MapShape,
-        x: &[f64],
-        weight: &[f32],
-        bias: &[f32],
-        (kh, kw): (usize, usize),
-        stride: usize,
-        padding: usize,
-        output: MapShape,
-    ) -> Vec<f64> {
+    fn naive(conv: &Conv2d, x: &[f64], weight: &[f32], bias: &[f32]) -> Vec<f64> {
+        let (input, output, (kh, kw)) = (conv.input, conv.output, conv.kernel);
+        let (stride, padding) = (conv.stride, conv.padding);
         let mut y = vec![0.0; output.len()];
         for o in 0..output.channels {
             for oy in 0..output.height {
@@ -257,7 +250,7 @@ mod tests {
             let output = conv.output();
             let mut y = vec![f64::NAN; output.len()];
             conv.forward_one(&x, &mut y, &mut Vec::new(), &mut Vec::new());
-            let expected = naive(input, &x, &weight, &bias, kernel, stride, padding, output);
+            let expected = naive(&conv, &x, &weight, &bias);
             assert_eq!(
                 y, expected,
                 "kernel {kernel:?} stride {stride} padding {padding}"

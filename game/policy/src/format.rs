@@ -276,12 +276,15 @@ fn activation(layer: &Value, l: usize) -> Result<Activation, String> {
     })
 }
 
+/// A layer's weight (its shape and values) and bias.
+struct Weights {
+    shape: Vec<usize>,
+    weight: Vec<f32>,
+    bias: Vec<f32>,
+}
+
 /// A layer's weight and bias tensors, the bias of `outputs` values (the weight's first size).
-fn weights(
-    tensors: &Tensors,
-    layer: &Value,
-    l: usize,
-) -> Result<(Vec<usize>, Vec<f32>, Vec<f32>), String> {
+fn weights(tensors: &Tensors, layer: &Value, l: usize) -> Result<Weights, String> {
     let (w_shape, weight) =
         tensors.get(name(layer, l, "weight")?, &format!("layer {l}'s weight"))?;
     let (b_shape, bias) = tensors.get(name(layer, l, "bias")?, &format!("layer {l}'s bias"))?;
@@ -291,7 +294,11 @@ fn weights(
             "layer {l}'s bias has shape {b_shape:?}; expected [{outputs}] (the weight's outputs)"
         ));
     }
-    Ok((w_shape, weight, bias))
+    Ok(Weights {
+        shape: w_shape,
+        weight,
+        bias,
+    })
 }
 
 fn dense(
@@ -301,7 +308,11 @@ fn dense(
     shape: Shape,
 ) -> Result<(Layer, Shape), String> {
     let activation = activation(layer, l)?;
-    let (w_shape, weight, bias) = weights(tensors, layer, l)?;
+    let Weights {
+        shape: w_shape,
+        weight,
+        bias,
+    } = weights(tensors, layer, l)?;
     let [outputs, inputs] = w_shape[..] else {
         return Err(format!(
             "layer {l}'s weight has shape {w_shape:?}; expected (outputs, inputs)"
@@ -326,7 +337,11 @@ fn conv2d(
     shape: Shape,
 ) -> Result<(Layer, Shape), String> {
     let activation = activation(layer, l)?;
-    let (w_shape, weight, bias) = weights(tensors, layer, l)?;
+    let Weights {
+        shape: w_shape,
+        weight,
+        bias,
+    } = weights(tensors, layer, l)?;
     let [_, channels, kh, kw] = w_shape[..] else {
         return Err(format!(
             "layer {l}'s weight has shape {w_shape:?}; expected (outputs, channels, kernel height, kernel width)"
@@ -372,7 +387,11 @@ fn layer_norm(
     shape: Shape,
 ) -> Result<(Layer, Shape), String> {
     let activation = activation(layer, l)?;
-    let (w_shape, weight, bias) = weights(tensors, layer, l)?;
+    let Weights {
+        shape: w_shape,
+        weight,
+        bias,
+    } = weights(tensors, layer, l)?;
     let eps = layer["eps"].as_f64().filter(|&e| e > 0.0).ok_or_else(|| {
         format!("layer {l} (layer_norm) has no valid \"eps\"; expected a positive number")
     })?;

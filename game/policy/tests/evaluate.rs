@@ -117,3 +117,110 @@ fn the_summary_is_over_the_finished_episodes() {
     let json: serde_json::Value = serde_json::from_str(&summary.to_json()).unwrap();
     assert_eq!(json["mean_length"], 31.0 / 3.0);
 }
+
+/// A pixel policy for walker's 8×8 grey images (any game's images serve): two stacked frames, a
+/// padded convolution, a dense tanh head to [vx, vy, sprint].
+fn walker_pixel_policy() -> Policy {
+    use bevy_gym_testkit::policy_file::{self, Tensor};
+    use serde_json::json;
+    let mut seed = 7;
+    let mut tensors = Vec::from(policy_file::layer("conv", &[4, 2, 3, 3], &mut seed));
+    tensors.extend(policy_file::layer("mean", &[3, 4 * 8 * 8], &mut seed));
+    tensors.push(Tensor::new("scale", &[3], vec![1.0; 3]));
+    tensors.push(Tensor::new("bias", &[3], vec![0.0; 3]));
+    let layers = json!([
+        {"type": "conv2d", "weight": "conv.weight", "bias": "conv.bias", "stride": 1, "padding": 1, "activation": "relu"},
+        {"type": "flatten"},
+        {"weight": "mean.weight", "bias": "mean.bias", "activation": "tanh"},
+    ]);
+    let metadata = json!({
+        "format": "bevy_gym.policy", "format_version": "2", "algorithm": "sac",
+        "layers": layers.to_string(), "output": "scaled", "output_scale": "scale", "output_bias": "bias",
+        "observation_space": json!({"type": "Box", "shape": [8, 8, 1], "low": 0.0, "high": 255.0, "dtype": "uint8"}).to_string(),
+        "action_space": json!({"type": "Box", "shape": [3], "low": -1.0, "high": 1.0, "dtype": "float32"}).to_string(),
+        "image": json!({"height": 8, "width": 8, "channels": 1, "frame_stack": 2, "divide_by": 255.0}).to_string(),
+    });
+    Policy::from_bytes(
+        &policy_file::safetensors(&tensors, metadata),
+        "walker pixels",
+    )
+    .unwrap()
+}
+
+#[test]
+fn a_pixel_policy_keeps_each_agents_frames_across_its_episodes_on_any_game() {
+    let args = [
+        "--agents",
+        "4",
+        "--arena-mode",
+        "separate",
+        "--seed",
+        "5",
+        "--action-space",
+        "continuous",
+        "--max-episode-steps",
+        "60",
+    ];
+    let (agents, episodes) = (4, 12); // three episodes per arena, each arena reset between
+    let mut policy = walker_pixel_policy();
+
+    // The evaluation, transcribed with stacks kept by hand and one agent at a time.
+    let mut env = walker::env(&args);
+    let frame = env.image().bytes();
+    let mut stacks: Vec<Vec<u8>> = vec![Vec::new(); agents];
+    let mut fresh = vec![true; agents];
+    let (mut done, mut reward, mut length) =
+        (vec![0; agents], vec![0f64; agents], vec![0u64; agents]);
+    let mut playing = vec![true; agents];
+    let mut expected = Vec::new();
+    while expected.len() < episodes {
+        let images = env.render().to_vec();
+        let mut actions = Vec::new();
+        for agent in 0..agents {
+            let image = &images[agent * frame..(agent + 1) * frame];
+            if fresh[agent] {
+                stacks[agent] = image.repeat(2);
+                fresh[agent] = false;
+            } else {
+                stacks[agent].drain(..frame);
+                stacks[agent].extend_from_slice(image);
+            }
+            actions.push(policy.act_on_frames(&stacks[agent]).pop());
+        }
+        env.step(actions, &[]).unwrap();
+        let mut again = Vec::new();
+        for agent in 0..agents {
+            if !playing[agent] {
+                continue;
+            }
+            reward[agent] += f64::from(env.rewards()[agent]);
+            length[agent] += 1;
+            if env.terminated()[agent] || env.truncated()[agent] {
+                expected.push((reward[agent], length[agent]));
+                done[agent] += 1;
+                playing[agent] = false;
+                if done[agent] < episodes / agents {
+                    again.push(agent); // one agent per arena: its arena
+                }
+            }
+        }
+        if !again.is_empty() {
+            for &agent in &again {
+                (reward[agent], length[agent], playing[agent], fresh[agent]) = (0.0, 0, true, true);
+            }
+            env.reset(bevy_gym_server::ResetRequest {
+                arenas: Some(again),
+                ..Default::default()
+            })
+            .unwrap();
+        }
+    }
+
+    let mut env = walker::env(&args);
+    let mut team = Team::one(policy.clone(), (0..agents).collect());
+    let played = evaluate(&mut env, &mut team, episodes);
+    let mine: Vec<(f64, u64)> = played.iter().map(|e| (e.reward, e.length)).collect();
+    assert_eq!(sorted(mine), sorted(expected));
+    // The stacks mattered: some agent's episodes differ from its first one.
+    assert!(played.iter().any(|e| e.length != played[0].length));
+}

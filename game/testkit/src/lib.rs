@@ -3,8 +3,8 @@
 //! game's command line and the trajectories determinism tests compare ([`in_process`]), a
 //! deterministic action picker independent of the games' random streams ([`Actions`]), a
 //! minimal game for tests that need a game but not a real one's rules ([`walker`]), and the
-//! check that keeps docs' snippets equal to the code they show ([`snippets`]), and what the
-//! benchmarks share ([`bench`]). Not published.
+//! check that keeps docs' snippets equal to the code they show ([`snippets`]), policy files
+//! written in code ([`policy_file`]), and what the benchmarks share ([`bench`]). Not published.
 
 use std::path::{Path, PathBuf};
 
@@ -12,6 +12,7 @@ mod actions;
 pub mod bench;
 pub mod http;
 pub mod in_process;
+pub mod policy_file;
 pub mod snippets;
 pub mod walker;
 
