@@ -296,8 +296,6 @@ impl<G: GymGame> Environment<G> {
         let sees_images = self.driver.as_ref().is_some_and(|d| d.sees_images());
         if sees_images {
             self.try_render()?;
-        } else {
-            self.pixels.clear();
         }
         let mut starts = std::mem::take(&mut self.episode_start);
         self.episode_starts(&mut starts);
@@ -309,7 +307,7 @@ impl<G: GymGame> Environment<G> {
                     stride: self.observation_lens.iter().copied().max().unwrap_or(0),
                     lens: &self.observation_lens,
                 },
-                images: &self.pixels,
+                images: if sees_images { &self.pixels } else { &[] },
                 image: self.image,
                 episode_start: &self.episode_start,
             };
