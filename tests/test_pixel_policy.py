@@ -151,3 +151,38 @@ def test_the_game_plays_the_pixel_policy_as_python_evaluates_it(pixel_run: Path,
     assert game["mean_length"] == pytest.approx(lengths.mean(), abs=1e-9), (game, lengths)
     assert game["std_length"] == pytest.approx(lengths.std(), abs=1e-6), (game, lengths)
     assert abs(game["mean_return"] - returns.mean()) <= 1e-3, (game, returns)
+
+
+@pytest.mark.server
+def test_a_pixel_policy_drives_one_agent_while_python_drives_the_other():
+    """As in a Python learner's training against a frozen pixel policy: the game renders the
+    driven agent's images itself and moves it (unlike the client's standing action), the same
+    with the same seed."""
+    from bevy_gym.settings import GameSettings
+
+    def agent_0_sees(policy: bool) -> list[np.ndarray]:
+        settings = GameSettings(
+            binary="bevy-dodge",
+            num_agents=2,
+            arena_mode="separate",
+            options={"level": 2, "action_space": "continuous", "image_size": 32},
+            policy=str(PIXEL_FIXTURE) if policy else None,
+            policy_agents=(0,) if policy else None,
+        )
+        remote = settings.remote()
+        try:
+            assert remote.spec.pixel_observation_space.shape == (32, 32, 3)
+            res = remote.reset(seed=1)
+            seen = [np.asarray(res.observations[0]).copy()]
+            for _ in range(30):
+                actions = [np.zeros(3, np.float32), np.array([1.0, 0.0, -1.0], np.float32)]
+                res = remote.step(actions)  # with the policy, agent_0's action is the policy's
+                seen.append(np.asarray(res.observations[0]).copy())
+        finally:
+            remote.close()
+        return seen
+
+    driven, standing = agent_0_sees(True), agent_0_sees(False)
+    assert not all(np.array_equal(a, b) for a, b in zip(driven, standing, strict=True))
+    again = agent_0_sees(True)
+    assert all(np.array_equal(a, b) for a, b in zip(driven, again, strict=True))
