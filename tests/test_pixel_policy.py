@@ -186,3 +186,22 @@ def test_a_pixel_policy_drives_one_agent_while_python_drives_the_other():
     assert not all(np.array_equal(a, b) for a, b in zip(driven, standing, strict=True))
     again = agent_0_sees(True)
     assert all(np.array_equal(a, b) for a, b in zip(driven, again, strict=True))
+
+
+@pytest.mark.server
+def test_the_committed_pixel_policy_plays_the_documented_episodes(dodge_binary: str):
+    """docs/policy_in_game.md's parity table: the first arenas of its 100-episode evaluation
+    (separate arenas seeded 10001 play alike whatever their number) in the game, as Python
+    played them (docs/results/sac_pixels_policy_parity.log)."""
+    results = FIXTURES.parents[3] / "docs" / "results"
+    log = (results / "sac_pixels_policy_parity.log").read_text().splitlines()
+    (lengths,) = [
+        json.loads(line.split(": ", 1)[1]) for line in log if line.startswith("python lengths")
+    ]
+    arenas = ["--agents", "5", "--arena-mode", "separate", "--episodes", "5", "--seed", "10001"]
+    game = run_in_game(
+        dodge_binary, results / "sac_pixels_dodge_level2.safetensors", *arenas,
+        "--level", "2", "--action-space", "continuous",
+    )  # fmt: skip
+    assert game["mean_length"] == pytest.approx(np.mean(lengths[:5]), abs=1e-9)
+    assert game["std_length"] == pytest.approx(np.std(lengths[:5]), abs=1e-9)
