@@ -87,12 +87,18 @@ LAYER_TYPES: dict[str, type] = {
 }
 
 
+def layer_kind(layer: AnyLayer) -> str:
+    """The file's "type" of a layer. By class name, not isinstance: the scripts import this
+    module as `policy_export` and tests may import it again under another name, which makes
+    other classes of the same layers."""
+    kinds = {cls.__name__: name for name, cls in LAYER_TYPES.items()}
+    return kinds[type(layer).__name__]
+
+
 def layer_json(layer: AnyLayer) -> dict[str, Any]:
     """A layer as the file's `layers` list holds it (a dense layer without "type", as in v1)."""
-    if isinstance(layer, Layer):
-        return layer._asdict()
-    kind = next(name for name, cls in LAYER_TYPES.items() if isinstance(layer, cls))
-    return {"type": kind, **layer._asdict()}
+    kind = layer_kind(layer)
+    return layer._asdict() if kind == "dense" else {"type": kind, **layer._asdict()}
 
 
 def layer_from_json(doc: dict[str, Any]) -> AnyLayer:
@@ -144,7 +150,7 @@ class PolicyNet:
     @property
     def format_version(self) -> int:
         """1 for dense layers on a vector observation, 2 otherwise."""
-        plain = self.image is None and all(isinstance(layer, Layer) for layer in self.layers)
+        plain = self.image is None and all(layer_kind(layer) == "dense" for layer in self.layers)
         return FORMAT_VERSION if plain else IMAGE_FORMAT_VERSION
 
 
@@ -193,14 +199,15 @@ def act_float64(net: PolicyNet) -> Callable[[torch.Tensor], torch.Tensor]:
 
     steps: list[Callable[[torch.Tensor], torch.Tensor]] = []
     for layer in net.layers:
-        if isinstance(layer, Flatten):
+        kind = layer_kind(layer)
+        if kind == "flatten":
             steps.append(lambda y: y.flatten(1))
             continue
         weight, bias = tensor(layer.weight), tensor(layer.bias)
         activation = ACTIVATION_FUNCTIONS[layer.activation]
-        if isinstance(layer, Layer):
+        if kind == "dense":
             steps.append(lambda y, w=weight.T, b=bias, f=activation: f(y @ w + b))
-        elif isinstance(layer, Conv2d):
+        elif kind == "conv2d":
             steps.append(
                 lambda y, w=weight, b=bias, s=layer.stride, p=layer.padding, f=activation: f(
                     torch.nn.functional.conv2d(y, w, b, stride=s, padding=p)
@@ -301,7 +308,7 @@ def policy_tensors(net: PolicyNet, observation_space: gym.Space) -> dict[str, to
 def policy_metadata(net: PolicyNet, info: RunInfo) -> dict[str, str]:
     """The file's `__metadata__`: every value a string, structured ones JSON."""
     for layer in net.layers:
-        if not isinstance(layer, Flatten):
+        if layer_kind(layer) != "flatten":
             assert layer.activation in ACTIVATIONS, layer
             assert layer.weight in net.tensors and layer.bias in net.tensors, layer
     metadata = {
