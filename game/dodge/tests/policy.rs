@@ -147,6 +147,50 @@ fn a_pixel_policy_plays_from_the_games_own_images_with_the_options_it_was_traine
 }
 
 #[test]
+fn a_pixel_dodger_and_a_vector_thrower_play_together_by_role() {
+    let pixels = fixture("pixels_tiny");
+    let thrower = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/results/selfplay_round0_thrower.safetensors"
+    );
+    let args = [
+        "--agents",
+        "4",
+        "--arena-mode",
+        "separate",
+        "--agents-per-arena",
+        "2",
+        "--throwers",
+        "1",
+        "--level",
+        "2",
+        "--action-space",
+        "continuous",
+        "--episodes",
+        "4",
+        "--seed",
+        "3",
+        "--role-policy",
+        &format!("dodger={pixels}"),
+        "--role-policy",
+        &format!("thrower={thrower}"),
+    ];
+    let first = dodge(&args);
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let summary: Value = serde_json::from_slice(&first.stdout).unwrap();
+    assert_eq!(summary["episodes"], 4);
+    assert_eq!(
+        dodge(&args).stdout,
+        first.stdout,
+        "same seed, same episodes"
+    );
+}
+
+#[test]
 fn a_pixel_policy_serves_some_agents_while_http_drives_the_others() {
     let pixels = fixture("pixels_tiny");
     let server = start(&[
