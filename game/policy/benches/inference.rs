@@ -115,14 +115,8 @@ fn pixel_policy() -> Policy {
         conv("c0", 4), conv("c1", 2), conv("c2", 1), {"type": "flatten"},
         layer("head", "none"), norm, layer("t0", "relu"), layer("t1", "relu"), layer("mean", "tanh"),
     ]);
-    let metadata = json!({
-        "format": "bevy_gym.policy", "format_version": "2", "algorithm": "sac",
-        "layers": layers.to_string(), "output": "scaled", "output_scale": "scale", "output_bias": "bias",
-        "observation_space": json!({"type": "Box", "shape": [64, 64, 1], "low": 0.0, "high": 255.0, "dtype": "uint8"}).to_string(),
-        "action_space": json!({"type": "Box", "shape": [3], "low": -1.0, "high": 1.0, "dtype": "float32"}).to_string(),
-        "image": json!({"height": 64, "width": 64, "channels": 1, "frame_stack": 3, "divide_by": 255.0,
-            "options": {"image_size": 64, "grayscale": true}}).to_string(),
-    });
+    let options = json!({"image_size": 64, "grayscale": true});
+    let metadata = policy_file::pixel_metadata(layers, [64, 64, 1], 3, options);
     let bytes = policy_file::safetensors(&tensors, metadata);
     Policy::from_bytes(&bytes, "sac_pixels-sized policy").expect("a valid pixel policy")
 }

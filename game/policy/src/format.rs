@@ -276,15 +276,18 @@ fn activation(layer: &Value, l: usize) -> Result<Activation, String> {
     })
 }
 
-/// A layer's weight (its shape and values) and bias.
+/// What every layer with weights has: its weight (shape and values), bias and activation.
 struct Weights {
     shape: Vec<usize>,
     weight: Vec<f32>,
     bias: Vec<f32>,
+    activation: Activation,
 }
 
-/// A layer's weight and bias tensors, the bias of `outputs` values (the weight's first size).
+/// A layer's weight and bias tensors (the bias of `outputs` values, the weight's first size)
+/// and its activation.
 fn weights(tensors: &Tensors, layer: &Value, l: usize) -> Result<Weights, String> {
+    let activation = activation(layer, l)?;
     let (w_shape, weight) =
         tensors.get(name(layer, l, "weight")?, &format!("layer {l}'s weight"))?;
     let (b_shape, bias) = tensors.get(name(layer, l, "bias")?, &format!("layer {l}'s bias"))?;
@@ -298,6 +301,7 @@ fn weights(tensors: &Tensors, layer: &Value, l: usize) -> Result<Weights, String
         shape: w_shape,
         weight,
         bias,
+        activation,
     })
 }
 
@@ -307,12 +311,8 @@ fn dense(
     l: usize,
     shape: Shape,
 ) -> Result<(Layer, Shape), String> {
-    let activation = activation(layer, l)?;
-    let Weights {
-        shape: w_shape,
-        weight,
-        bias,
-    } = weights(tensors, layer, l)?;
+    let w = weights(tensors, layer, l)?;
+    let w_shape = &w.shape;
     let [outputs, inputs] = w_shape[..] else {
         return Err(format!(
             "layer {l}'s weight has shape {w_shape:?}; expected (outputs, inputs)"
@@ -325,7 +325,7 @@ fn dense(
         ));
     }
     Ok((
-        Layer::Dense(Dense::new(&weight, &bias, activation)),
+        Layer::Dense(Dense::new(&w.weight, &w.bias, w.activation)),
         Shape::Flat(outputs),
     ))
 }
@@ -336,12 +336,8 @@ fn conv2d(
     l: usize,
     shape: Shape,
 ) -> Result<(Layer, Shape), String> {
-    let activation = activation(layer, l)?;
-    let Weights {
-        shape: w_shape,
-        weight,
-        bias,
-    } = weights(tensors, layer, l)?;
+    let w = weights(tensors, layer, l)?;
+    let w_shape = &w.shape;
     let [_, channels, kh, kw] = w_shape[..] else {
         return Err(format!(
             "layer {l}'s weight has shape {w_shape:?}; expected (outputs, channels, kernel height, kernel width)"
@@ -369,7 +365,7 @@ fn conv2d(
             source(l, shape)
         ));
     }
-    let conv = Conv2d::new(maps, &weight, &bias, (kh, kw), stride, padding, activation)
+    let conv = Conv2d::new(maps, &w.weight, &w.bias, (kh, kw), stride, padding, w.activation)
         .ok_or_else(|| {
             format!(
                 "layer {l} (conv2d): a {kh}×{kw} kernel with padding {padding} does not fit {}×{} maps; expected a kernel within the padded maps",
@@ -386,12 +382,8 @@ fn layer_norm(
     l: usize,
     shape: Shape,
 ) -> Result<(Layer, Shape), String> {
-    let activation = activation(layer, l)?;
-    let Weights {
-        shape: w_shape,
-        weight,
-        bias,
-    } = weights(tensors, layer, l)?;
+    let w = weights(tensors, layer, l)?;
+    let w_shape = &w.shape;
     let eps = layer["eps"].as_f64().filter(|&e| e > 0.0).ok_or_else(|| {
         format!("layer {l} (layer_norm) has no valid \"eps\"; expected a positive number")
     })?;
@@ -401,7 +393,8 @@ fn layer_norm(
             source(l, shape)
         ));
     }
-    let norm = LayerNorm::new(&weight, &bias, eps, activation).expect("sizes and eps checked");
+    let norm =
+        LayerNorm::new(&w.weight, &w.bias, eps, w.activation).expect("sizes and eps checked");
     Ok((Layer::LayerNorm(norm), shape))
 }
 

@@ -133,13 +133,7 @@ fn walker_pixel_policy() -> Policy {
         {"type": "flatten"},
         {"weight": "mean.weight", "bias": "mean.bias", "activation": "tanh"},
     ]);
-    let metadata = json!({
-        "format": "bevy_gym.policy", "format_version": "2", "algorithm": "sac",
-        "layers": layers.to_string(), "output": "scaled", "output_scale": "scale", "output_bias": "bias",
-        "observation_space": json!({"type": "Box", "shape": [8, 8, 1], "low": 0.0, "high": 255.0, "dtype": "uint8"}).to_string(),
-        "action_space": json!({"type": "Box", "shape": [3], "low": -1.0, "high": 1.0, "dtype": "float32"}).to_string(),
-        "image": json!({"height": 8, "width": 8, "channels": 1, "frame_stack": 2, "divide_by": 255.0}).to_string(),
-    });
+    let metadata = policy_file::pixel_metadata(layers, [8, 8, 1], 2, json!({}));
     Policy::from_bytes(
         &policy_file::safetensors(&tensors, metadata),
         "walker pixels",

@@ -71,3 +71,26 @@ pub fn safetensors(tensors: &[Tensor], metadata: Value) -> Vec<u8> {
     bytes.extend(data);
     bytes
 }
+
+/// The metadata of a format-2 pixel SAC policy: `layers` (the JSON list), frames of
+/// `[height, width, channels]` stacked `frame_stack` deep, actions in Box [3] in [-1, 1] scaled
+/// by the tensors `scale` and `bias`; `image_options` the game options that give the frames.
+pub fn pixel_metadata(
+    layers: Value,
+    frame: [usize; 3],
+    frame_stack: usize,
+    image_options: Value,
+) -> Value {
+    let [height, width, channels] = frame;
+    let observation =
+        json!({"type": "Box", "shape": frame, "low": 0.0, "high": 255.0, "dtype": "uint8"});
+    let action = json!({"type": "Box", "shape": [3], "low": -1.0, "high": 1.0, "dtype": "float32"});
+    let image = json!({"height": height, "width": width, "channels": channels,
+        "frame_stack": frame_stack, "divide_by": 255.0, "options": image_options});
+    json!({
+        "format": "bevy_gym.policy", "format_version": "2", "algorithm": "sac",
+        "layers": layers.to_string(), "output": "scaled", "output_scale": "scale", "output_bias": "bias",
+        "observation_space": observation.to_string(), "action_space": action.to_string(),
+        "image": image.to_string(),
+    })
+}
