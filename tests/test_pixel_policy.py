@@ -205,3 +205,25 @@ def test_the_committed_pixel_policy_plays_the_documented_episodes(dodge_binary: 
     )  # fmt: skip
     assert game["mean_length"] == pytest.approx(np.mean(lengths[:5]), abs=1e-9)
     assert game["std_length"] == pytest.approx(np.std(lengths[:5]), abs=1e-9)
+
+
+@pytest.mark.server
+def test_a_second_game_plays_its_pixel_policy_as_python_evaluates_it(tmp_path: Path):
+    """Tag's evader from pixels (its RGB images, another game's options): nothing of dodge's."""
+    from bevy_gym.launcher import find_binary
+
+    proc = run_script("sac_pixels", ["--env", "tag-evader", *TRAIN[2:]], tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    (run,) = (tmp_path / "runs").iterdir()
+    policy = run / "policy.safetensors"
+    _, metadata = algos_module("policy_export").read_policy(policy)
+    assert json.loads(metadata["image"])["options"] == {"image_size": 64}  # tag has no grayscale
+    roles = ["--pursuers", "0", "--bot-pursuers", "1"]
+    arenas = ["--agents", str(EPISODES), "--arena-mode", "separate", "--episodes", str(EPISODES)]
+    flags = [*roles, *arenas, "--seed", metadata["eval_seed"]]
+    game = run_in_game(find_binary("bevy-tag"), policy, *flags)
+    assert run_in_game(find_binary("bevy-tag"), policy, *flags) == game
+    returns, lengths = python_evaluation(run, EPISODES)
+    assert game["mean_length"] == pytest.approx(lengths.mean(), abs=1e-9), (game, lengths)
+    assert game["std_length"] == pytest.approx(lengths.std(), abs=1e-6), (game, lengths)
+    assert abs(game["mean_return"] - returns.mean()) <= 1e-3, (game, returns)
