@@ -8,6 +8,8 @@ PYTHON := $(VENV)/bin/python
 CARGO ?= cargo
 # The game servers, each a pip-installable crate that puts its binary on the venv's PATH.
 GAMES := ./game ./game/tag
+# Their extension modules, the in-process backend (backend="native"): one abi3 wheel per game.
+NATIVE := ./game/dodge/native ./game/tag/native
 INSTALLED := $(VENV)/.bevy_gym-installed
 RLLIB_INSTALLED := $(VENV)/.bevy_gym-rllib-installed
 CAMERA_INSTALLED := $(VENV)/.bevy_gym-camera-installed
@@ -23,13 +25,15 @@ SOURCES := pyproject.toml $(shell find game -path '*/target' -prune -o \( -name 
 	camera test-camera
 
 ## Create $(VENV) if missing, then install bevy_gym (editable, with training and dev extras) and
-## build every game server (bevy-dodge, bevy-tag) into it.
+## build every game server (bevy-dodge, bevy-tag) and its extension module (bevy_dodge_native,
+## bevy_tag_native: backend="native") into it. The extensions share the servers' build of Bevy
+## and the game: docs/native.md measures what they add.
 install: $(INSTALLED)
 
 $(INSTALLED): $(SOURCES)
 	test -x $(PYTHON) || $(BOOTSTRAP_PYTHON) -m venv $(VENV)
 	$(PYTHON) -m pip install --quiet --upgrade pip
-	$(PYTHON) -m pip install -e ".[train,dev]" $(GAMES)
+	$(PYTHON) -m pip install -e ".[train,dev]" $(GAMES) $(NATIVE)
 	touch $@
 
 ## The main job: SAC on dodge (extra arguments: make train ARGS="--total-timesteps 3000").
@@ -175,6 +179,8 @@ lint: install headless
 	$(PYTHON) -m ruff format --check .
 	cd game && $(CARGO) fmt --all --check
 	cd game && $(CARGO) clippy --all-targets -- -D warnings
+	cd game && PYO3_PYTHON="$(abspath $(PYTHON))" $(CARGO) clippy --locked -p bevy_gym_native \
+		-p bevy_gym_dodge_native -p bevy_gym_tag_native --all-targets -- -D warnings
 	$(CARGO) fmt --manifest-path examples/my_game/Cargo.toml --check
 
 ## Fails if the default build pulls in a renderer, windowing or audio/input stack.

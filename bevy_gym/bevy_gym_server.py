@@ -101,7 +101,11 @@ class BevyGymServer(GameServer):
         body = self._encode(actions)
         try:
             res = self.connect().step_binary(
-                body, obs=self.obs_type, reset=reset_arenas, obs_shape=self._obs_shape()
+                body,
+                obs=self.obs_type,
+                reset=reset_arenas,
+                obs_shape=self._obs_shape(),
+                reuse=not self.copy,
             )
         except ServerDiedError as exc:
             if not self.restart_on_crash:

@@ -162,8 +162,10 @@ class Client:
         obs: str = "vector",
         reset: Sequence[int] | None = None,
         obs_shape: Sequence[int] | None = None,
+        reuse: bool = False,
     ) -> StepResult:
-        """`POST /v1/step`: every agent's encoded actions; arenas in `reset` are reset instead."""
+        """`POST /v1/step`: every agent's encoded actions; arenas in `reset` are reset instead.
+        (`reuse` is the native backend's: every reply here is a fresh buffer anyway.)"""
         # The per-step call: the query is built by hand (the same text `_query` would build).
         query = _OBS_QUERY.get(obs) or f"obs={_check_obs(obs)}"
         if reset is not None and len(reset):

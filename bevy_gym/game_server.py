@@ -35,6 +35,9 @@ class GameServer(ABC):
         self.link = link
         self.obs_type = obs_type
         self.last_restart: str | None = None
+        # False: a step may return arrays that the next step overwrites (the native backend's
+        # preallocated ones); what a Gymnasium vector env's copy=False allows.
+        self.copy = True
         self._spec = spec
         self._option_keys: frozenset[str] = frozenset(spec.options if spec else ())
 

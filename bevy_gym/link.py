@@ -11,6 +11,7 @@ from gymnasium.error import ClosedEnvironmentError
 
 from bevy_gym.client import Client
 from bevy_gym.launcher import DEFAULT_START_TIMEOUT, ServerProcess, find_binary
+from bevy_gym.native import NativeClient, check_backend, load_module
 from bevy_gym.transport import DEFAULT_TIMEOUT, Transport
 
 __all__ = ["Launch", "ServerLink"]
@@ -27,7 +28,9 @@ class Launch:
 
 
 class ServerLink:
-    """One server, launched on first use from `launch` or reached at `server_url`.
+    """One server, launched on first use from `launch` or reached at `server_url`; with
+    `backend="native"`, the game of `launch` built in this process by its extension module
+    (`NativeClient`), with no process and no socket.
 
     `timeout` (seconds) bounds every request; `token` is sent with every request (servers run
     with --token). Pickle-safe: a copy keeps the settings but drops the process and socket, so it
@@ -41,15 +44,27 @@ class ServerLink:
         launch: Launch | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         token: str | None = None,
+        backend: str = "http",
     ) -> None:
         if (server_url is None) == (launch is None):
             raise ValueError("give exactly one of server_url (a running server) or launch")
+        self.backend = check_backend(backend)
+        if backend == "native" and launch is None:
+            raise ValueError(
+                "backend='native' runs the game in this process: give the game (binary=...), "
+                "not server_url (a running server is reached over HTTP)"
+            )
         self.server_url = server_url
         self.launch = launch
         self.timeout = timeout
         self.token = token
-        # Resolve the binary now: a missing binary should fail at construction, not at reset.
-        self.binary = find_binary(launch.name, launch.binary) if launch else None
+        # Resolve the binary (or the extension) now: a missing one fails at construction.
+        self.binary = None
+        if backend == "native":
+            assert launch is not None
+            load_module(launch.name)
+        elif launch:
+            self.binary = find_binary(launch.name, launch.binary)
         self._process: ServerProcess | None = None
         self._client: Client | None = None
         self._closed = False
@@ -90,7 +105,11 @@ class ServerLink:
         if self._client is not None:
             return self._client
         self.check_open()
-        if self.launch is not None:
+        client: Client | NativeClient
+        if self.backend == "native":
+            assert self.launch is not None
+            client = NativeClient(self.launch.name, self.launch.args)
+        elif self.launch is not None:
             assert self.binary is not None
             self._process = ServerProcess(
                 self.binary, self.launch.args, start_timeout=self.launch.start_timeout
@@ -101,19 +120,20 @@ class ServerLink:
                 diagnose=self._process.diagnose,
                 token=self.token,
             )
+            client = Client(transport=transport)
         else:
             assert self.server_url is not None
             transport = Transport(self.server_url, timeout=self.timeout, token=self.token)
-        client = Client(transport=transport)
+            client = Client(transport=transport)
         try:
             if on_open is not None:
-                on_open(client)
+                on_open(client)  # type: ignore[arg-type]
         except BaseException:
             client.close()
             self.disconnect()
             raise
-        self._client = client
-        return client
+        self._client = client  # type: ignore[assignment]
+        return client  # type: ignore[return-value]
 
     def close(self) -> None:
         """Close the connection and stop the server if we launched it, for good (idempotent):

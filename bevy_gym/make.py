@@ -13,6 +13,7 @@ from gymnasium.vector import AutoresetMode
 
 from bevy_gym.gym_env import BevyEnv
 from bevy_gym.human import server_binary
+from bevy_gym.native import check_backend, check_render_mode
 from bevy_gym.parallel_env import BevyParallelEnv
 from bevy_gym.settings import GameSettings
 from bevy_gym.transport import DEFAULT_TIMEOUT
@@ -56,23 +57,34 @@ def make(
     timeout: float = DEFAULT_TIMEOUT,
     restart_on_crash: bool = False,
     token: str | None = None,
+    backend: str = "http",
     **options: Any,
 ) -> Any:
     """A Gymnasium Env: `make("bevy_gym/Dodge-v0")` (a registered id, through `gymnasium.make`),
     `make(binary="path/to/my-game", level=2)` (launches a one-agent server) or
     `make(url="http://127.0.0.1:PORT")` (a running one-agent server). `options` are the game's
     (and the server's, e.g. `max_episode_steps`) options by their `/spec` names. Settings of
-    several agents (`num_agents=2`, ...) raise ValueError naming `make_parallel` and `make_vec`."""
+    several agents (`num_agents=2`, ...) raise ValueError naming `make_parallel` and `make_vec`.
+    `backend="native"` steps the game in this process (its extension module; bevy_gym.native)."""
     options = single_agent(options)
     if env_id is not None:
         import gymnasium
 
         from bevy_gym.registration import resolve
 
-        return gymnasium.make(resolve(env_id), render_mode=render_mode, **options)
-    binary = server_binary(binary, render_mode, server_url=url)
+        given = _server_kwargs(timeout, restart_on_crash, token)
+        return gymnasium.make(
+            resolve(env_id), render_mode=render_mode, **_backend(backend), **given, **options
+        )
+    check_render_mode(backend, render_mode)
+    binary = server_binary(binary, None if backend == "native" else render_mode, server_url=url)
     settings = GameSettings(
-        binary, url, num_agents=1 if binary else None, obs_type=obs_type, options=options
+        binary,
+        url,
+        num_agents=1 if binary else None,
+        obs_type=obs_type,
+        options=options,
+        backend=backend,
     )
     remote = settings.remote(timeout=timeout, restart_on_crash=restart_on_crash, token=token)
     return BevyEnv(remote, render_mode=render_mode)
@@ -90,30 +102,44 @@ def make_vec(
     timeout: float = DEFAULT_TIMEOUT,
     restart_on_crash: bool = False,
     token: str | None = None,
+    backend: str = "http",
+    copy: bool = True,
     **options: Any,
 ) -> Any:
     """A Gymnasium VectorEnv of `num_envs` arenas of ONE server, stepped in one request: from a
     registered id (through `gymnasium.make_vec`), a game binary or a running server (which must
-    run in separate arena mode with `num_envs` agents)."""
+    run in separate arena mode with `num_envs` agents). `backend="native"` steps the game in this
+    process; `copy=False` lets it return the same arrays every step (overwritten by the next
+    one, as Gymnasium's vector envs do with copy=False)."""
     if env_id is not None:
         import gymnasium
 
         from bevy_gym.registration import resolve
 
+        extra = _backend(backend) | _server_kwargs(timeout, restart_on_crash, token)
+        extra |= {} if copy else {"copy": False}
         return gymnasium.make_vec(
             resolve(env_id),
             num_envs=num_envs,
             vectorization_mode="vector_entry_point",
             render_mode=render_mode,
             autoreset_mode=autoreset_mode,
+            **extra,
             **options,
         )
-    binary = server_binary(binary, render_mode, server_url=url)
+    check_render_mode(backend, render_mode)
+    binary = server_binary(binary, None if backend == "native" else render_mode, server_url=url)
     settings = GameSettings(
-        binary, url, num_agents=num_envs, arena_mode="separate", obs_type=obs_type, options=options
+        binary,
+        url,
+        num_agents=num_envs,
+        arena_mode="separate",
+        obs_type=obs_type,
+        options=options,
+        backend=backend,
     )
     remote = settings.remote(timeout=timeout, restart_on_crash=restart_on_crash, token=token)
-    return BevyVectorEnv(remote, render_mode=render_mode, autoreset_mode=autoreset_mode)
+    return BevyVectorEnv(remote, render_mode=render_mode, autoreset_mode=autoreset_mode, copy=copy)
 
 
 def make_parallel(
@@ -130,16 +156,23 @@ def make_parallel(
     restart_on_crash: bool = False,
     token: str | None = None,
     agents_per_arena: int | None = None,
+    backend: str = "http",
     **options: Any,
 ) -> Any:
     """A PettingZoo ParallelEnv: `make_parallel("dodge", num_agents=4)` (a registered game, by
     short name or id), `make_parallel(binary="path/to/my-game", **options)` or
     `make_parallel(url="http://127.0.0.1:PORT")`. `max_cycles` is the server's
     `max_episode_steps` (it truncates every agent after that many steps); `agents_per_arena`
-    groups separate arenas (e.g. a pursuer and an evader each)."""
+    groups separate arenas (e.g. a pursuer and an evader each). `backend="native"` steps the
+    game in this process (its extension module; bevy_gym.native)."""
     if env_id is not None:
         if agents_per_arena is not None:
             options = {**options, "agents_per_arena": agents_per_arena}
+        options = {
+            **_backend(backend),
+            **_server_kwargs(timeout, restart_on_crash, token),
+            **options,
+        }
         from pettingzoo.env_registry.registration import make as pz_make
 
         from bevy_gym.registration import resolve
@@ -156,7 +189,8 @@ def make_parallel(
         )
     if max_cycles is not None:
         options = {**options, "max_episode_steps": max_cycles}
-    binary = server_binary(binary, render_mode, server_url=url)
+    check_render_mode(backend, render_mode)
+    binary = server_binary(binary, None if backend == "native" else render_mode, server_url=url)
     settings = GameSettings(
         binary,
         url,
@@ -165,11 +199,26 @@ def make_parallel(
         obs_type=obs_type,
         options=options,
         agents_per_arena=agents_per_arena,
+        backend=backend,
     )
     remote = settings.remote(timeout=timeout, restart_on_crash=restart_on_crash, token=token)
     env = BevyParallelEnv(remote, render_mode=render_mode)
     env.metadata = {**env.metadata, "name": remote.spec.game}
     return env
+
+
+def _backend(backend: str) -> dict[str, str]:
+    """`backend` as a keyword for a registered env, only when not the default (a third party's
+    env class may not take it)."""
+    return {} if check_backend(backend) == "http" else {"backend": backend}
+
+
+def _server_kwargs(timeout: float, restart_on_crash: bool, token: str | None) -> dict[str, Any]:
+    """The connection settings given (not left at their defaults), for a registered env: a
+    registered id passes them on rather than dropping them."""
+    given = {"timeout": timeout, "restart_on_crash": restart_on_crash, "token": token}
+    defaults = {"timeout": DEFAULT_TIMEOUT, "restart_on_crash": False, "token": None}
+    return {k: v for k, v in given.items() if v != defaults[k]}
 
 
 def registered_entry_point(

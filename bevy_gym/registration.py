@@ -16,6 +16,7 @@ from typing import Any
 import gymnasium
 
 from bevy_gym.launcher import register_install_hint
+from bevy_gym.native import register_native_hint
 
 __all__ = [
     "Game",
@@ -76,6 +77,8 @@ class Game:
     viewer_install: str = "the game's viewer install command"
     # Arenas that hold every role, for training roles together (None: one role only).
     roles: Roles | None = None
+    # How its extension module (backend="native") is built, quoted when it is missing.
+    native_install: str | None = None
 
     def variant(self, action: str | None = None) -> GymVariant:
         """The first variant, or the first whose actions are `action`."""
@@ -101,6 +104,8 @@ def register_game(game: Game) -> None:
     register_install_hint(game.binary, game.install)
     if game.viewer is not None:
         register_install_hint(game.viewer, game.viewer_install)
+    if game.native_install is not None:
+        register_native_hint(game.binary, game.native_install)
     for variant in game.variants:
         if variant.id not in gymnasium.registry:
             gymnasium.register(

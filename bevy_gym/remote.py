@@ -29,6 +29,7 @@ def make_remote(
     timeout: float = DEFAULT_TIMEOUT,
     restart_on_crash: bool = False,
     token: str | None = None,
+    backend: str = "http",
 ) -> GameServer:
     """A `GameServer` for the environment classes, e.g. `BevyParallelEnv(make_remote(url))`.
 
@@ -36,14 +37,17 @@ def make_remote(
     `legacy`, the server is an original bevy_rl game (`LegacyServer`); otherwise a bevy_gym server
     (`BevyGymServer`) whose spec, unless given, comes from the binary itself (`--print-spec`, so
     nothing is started yet and bad flags fail here) or is read from the server at `server_url`.
-    `timeout` (seconds) bounds every request; `token` is sent with each one."""
-    link = ServerLink(server_url, launch=launch, timeout=timeout, token=token)
+    `timeout` (seconds) bounds every request; `token` is sent with each one. `backend="native"`
+    builds the game of `launch` in this process (its extension module) instead of launching it."""
+    link = ServerLink(server_url, launch=launch, timeout=timeout, token=token, backend=backend)
     if legacy is None:
         if spec is None and launch is not None and link.binary is not None:
             spec = Spec.from_json(print_spec(link.binary, launch.args, launch.start_timeout))
         return BevyGymServer(
             link, spec=spec, obs_type=obs_type, options=options, restart_on_crash=restart_on_crash
         )
+    if backend != "http":
+        raise ValueError("legacy bevy_rl servers are reached over HTTP; expected backend='http'")
     if obs_type != "vector":
         raise ValueError("legacy bevy_rl servers support obs_type='vector' (from /state)")
     given = {"spec": spec, "options": options, "restart_on_crash": restart_on_crash}

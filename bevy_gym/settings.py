@@ -12,6 +12,7 @@ from typing import Any
 from bevy_gym.game_server import OBS_TYPES, GameServer
 from bevy_gym.launcher import option_flags
 from bevy_gym.link import Launch
+from bevy_gym.native import check_backend
 from bevy_gym.remote import make_remote
 from bevy_gym.transport import DEFAULT_TIMEOUT, ProtocolError
 
@@ -29,7 +30,8 @@ class GameSettings:
     of several agents, e.g. a dodger and its thrower) are flags too; for a running server the
     first two are checked against its spec instead. `policy` (a policy file) drives
     `policy_agents` (agent indices; default: every agent) inside a launched game: the server
-    ignores the client's actions for them."""
+    ignores the client's actions for them. `backend`: "http" (a server process, the default) or
+    "native" (the game's extension module, in this process; see bevy_gym.native)."""
 
     binary: str | None = None
     server_url: str | None = None
@@ -40,8 +42,20 @@ class GameSettings:
     agents_per_arena: int | None = None
     policy: str | None = None
     policy_agents: tuple[int, ...] | None = None
+    backend: str = "http"
 
     def __post_init__(self) -> None:
+        check_backend(self.backend)
+        if self.backend == "native" and self.server_url is not None:
+            raise ValueError(
+                "backend='native' runs the game in this process: give binary (the game), not "
+                "server_url (a running server is reached over HTTP)"
+            )
+        if self.backend == "native" and self.policy is not None:
+            raise ValueError(
+                "policy drives agents inside a game server; expected backend='http' for it "
+                "(the native backend plays no in-game policy)"
+            )
         if (self.binary is None) == (self.server_url is None):
             raise ValueError("give exactly one of binary (a game to launch) or server_url")
         if self.obs_type not in OBS_TYPES:
@@ -87,7 +101,9 @@ class GameSettings:
         token: str | None = None,
     ) -> GameServer:
         """The server: launched on first use (its spec read from `binary --print-spec`, so bad
-        settings fail here), or `server_url`, configured through reset options and checked."""
+        settings fail here), or `server_url`, configured through reset options and checked.
+        With `backend="native"`, the game is built in this process now (bad settings fail here
+        too)."""
         if self.binary is not None:
             return make_remote(
                 launch=self.launch(),
@@ -95,6 +111,7 @@ class GameSettings:
                 timeout=timeout,
                 restart_on_crash=restart_on_crash,
                 token=token,
+                backend=self.backend,
             )
         remote = make_remote(
             self.server_url,

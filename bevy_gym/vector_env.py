@@ -27,7 +27,8 @@ class BevyVectorEnv(VectorEnv):
     `autoreset_mode`: NEXT_STEP (default; no extra round trip), SAME_STEP (one extra reset
     request on steps where an arena finished; `final_obs`/`final_info` in infos) or DISABLED
     (reset arenas yourself with `reset(options={"reset_mask": mask})`; until then a finished
-    arena answers reward 0 and the same flags)."""
+    arena answers reward 0 and the same flags). `copy=False` lets observations be arrays that the
+    next step overwrites (the native backend then allocates nothing per step)."""
 
     metadata: dict[str, Any] = {
         "render_modes": ["rgb_array", "human"],
@@ -41,11 +42,14 @@ class BevyVectorEnv(VectorEnv):
         *,
         render_mode: str | None = None,
         autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
+        copy: bool = True,
     ) -> None:
         self.render_mode = check_render_mode(render_mode, self.metadata)
         self.autoreset_mode = AutoresetMode(autoreset_mode)
         self.metadata = {**type(self).metadata, "autoreset_mode": self.autoreset_mode}
         self._remote = check_remote(remote)
+        self.copy = copy
+        remote.copy = copy
         if remote.spec.arena_mode != "separate" or remote.spec.num_arenas != remote.num_agents:
             raise ValueError("BevyVectorEnv needs a server in separate arena mode (one agent each)")
         self.num_envs = remote.num_agents

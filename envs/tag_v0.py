@@ -126,5 +126,6 @@ GAME = Game(
     install="`make install` (or `pip install ./game/tag`)",
     viewer="bevy-tag-view",
     viewer_install="`make viewer` (its system packages: `make viewer-deps`)",
+    native_install="`make install` (or `pip install ./game/tag/native`)",
 )
 register_game(GAME)

@@ -114,6 +114,7 @@ GAME = Game(
     install="`make install` (or `pip install ./game/tag`)",
     viewer="bevy-tag-view",
     viewer_install="`make viewer` (its system packages: `make viewer-deps`)",
+    native_install="`make install` (or `pip install ./game/tag/native`)",
     roles=Roles(
         agents_per_arena=2,
         options={"pursuers": 1, **RULES},

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from bevy_gym.game_server import GameServer
 from bevy_gym.human import viewer_binary
+from bevy_gym.native import check_render_mode
 from bevy_gym.settings import GameSettings
 from bevy_gym.transport import DEFAULT_TIMEOUT
 
@@ -26,6 +27,7 @@ __all__ = [
     "BINARY",
     "INSTALL",
     "MULTI_AGENT",
+    "NATIVE_INSTALL",
     "VIEWER",
     "VIEWER_INSTALL",
     "DodgeConfig",
@@ -35,6 +37,7 @@ __all__ = [
 
 BINARY = "bevy-dodge"  # the server binary, built and installed by `make install`
 INSTALL = "`make install` (or `pip install ./game`)"
+NATIVE_INSTALL = "`make install` (or `pip install ./game/dodge/native`)"
 VIEWER = "bevy-dodge-view"  # the windowed server (render_mode="human"), built by `make viewer`
 VIEWER_INSTALL = "`make viewer` (its system packages: `make viewer-deps`)"
 ACTION_NAMES = ("IDLE", "UP", "DOWN", "LEFT", "RIGHT")  # Discrete(5), in index order
@@ -66,6 +69,7 @@ class DodgeConfig:
     num_throwers: int = 0  # learnable throwers; separate arenas: a multiple of num_agents
     policy: str | None = None  # a policy file that drives policy_agents inside the game
     policy_agents: tuple[int, ...] | None = None  # agent indices (default: every agent)
+    backend: str = "http"  # "native": the game in this process (`make native`), no server
 
     def __post_init__(self) -> None:
         if self.num_throwers < 0:
@@ -102,7 +106,9 @@ class DodgeConfig:
     def settings(self) -> GameSettings:
         """The generic server settings these stand for."""
         binary = self.binary or BINARY
-        if self.render_mode == "human" and Path(binary).name == BINARY:
+        check_render_mode(self.backend, self.render_mode)
+        native = self.backend == "native"
+        if self.render_mode == "human" and Path(binary).name == BINARY and not native:
             # The windowed server, when a window can open here (else a warning says why not).
             binary = viewer_binary(VIEWER, server_url=self.server_url) or binary
         grouped = self.arena_mode == "separate" and self.num_throwers > 0
@@ -116,6 +122,7 @@ class DodgeConfig:
             agents_per_arena=1 + self.throwers_per_arena if grouped else None,
             policy=self.policy,
             policy_agents=None if self.policy_agents is None else tuple(self.policy_agents),
+            backend=self.backend,
         )
 
     def remote(self) -> GameServer:

@@ -45,7 +45,8 @@ _KW = inspect.Parameter.POSITIONAL_OR_KEYWORD
             _KW,
             default=AutoresetMode.NEXT_STEP,
             annotation=AutoresetMode | str,
-        )
+        ),
+        inspect.Parameter("copy", _KW, default=True, annotation=bool),
     ],
 )
 class DodgeVectorEnv(BevyVectorEnv):
@@ -56,9 +57,11 @@ class DodgeVectorEnv(BevyVectorEnv):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         given = bind_arguments(DodgeVectorEnv, args, kwargs)
         num_envs, autoreset_mode = given.pop("num_envs"), given.pop("autoreset_mode")
+        copy = given.pop("copy")
         self.config = DodgeConfig(num_agents=num_envs, arena_mode="separate", **given)
         super().__init__(
             self.config.remote(),
             render_mode=self.config.render_mode,
             autoreset_mode=autoreset_mode,
+            copy=copy,
         )

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from itertools import product
 
-from bevy_gym.envs.dodge.config import BINARY, INSTALL, VIEWER, VIEWER_INSTALL
+from bevy_gym.envs.dodge.config import BINARY, INSTALL, NATIVE_INSTALL, VIEWER, VIEWER_INSTALL
 from bevy_gym.registration import Game, GymVariant, Roles
 
 __all__ = ["dodge_game"]
@@ -68,6 +68,7 @@ def dodge_game(version: int) -> Game:
         viewer=VIEWER,
         viewer_install=VIEWER_INSTALL,
         roles=_roles(version),
+        native_install=NATIVE_INSTALL,
     )
 
 

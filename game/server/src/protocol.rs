@@ -77,7 +77,8 @@ pub enum ObsKind {
 }
 
 impl ObsKind {
-    fn parse(text: &str) -> Result<Self, EnvError> {
+    /// `none`, `vector` or `pixels` (the `obs=` query value).
+    pub fn parse(text: &str) -> Result<Self, EnvError> {
         match text {
             "none" => Ok(ObsKind::None),
             "vector" => Ok(ObsKind::Vector),
