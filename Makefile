@@ -137,9 +137,10 @@ test-fast: install
 
 ## The game template, examples/my_game, tested as a user uses it: copied out of the repository
 ## (to TEMPLATE_COPY), its plugin dependency pointed at this clone's game/server, built and tested
-## with its own Cargo.lock, `pip install`ed into $(VENV), then PettingZoo's and Gymnasium's checkers
-## (tests/test_template.py, the guide's Python, tests/test_games.py's suites) and both training
-## scripts on it. The game stays installed, so later test runs cover it too.
+## with its own Cargo.lock, `pip install`ed into $(VENV) with its extension module (native/:
+## backend="native"), then PettingZoo's and Gymnasium's checkers (tests/test_template.py, the
+## guide's Python, tests/test_games.py's suites), its HTTP/native parity (tests/test_native.py)
+## and both training scripts on it. The game stays installed, so later test runs cover it too.
 TEMPLATE_COPY ?= /tmp/bevy_gym-my_game
 # Its builds share the workspace's target dir (unless CARGO_TARGET_DIR says another), as a user's
 # repository has its own: the dependencies they share are built once.
@@ -150,13 +151,14 @@ define copy_template
 	cp -r examples/my_game "$(TEMPLATE_COPY)"
 	rm -rf "$(TEMPLATE_COPY)/target"
 	sed -i 's|path = "../../game/|path = "$(abspath game)/|' "$(TEMPLATE_COPY)/Cargo.toml"
+	sed -i 's|path = "../../../game/|path = "$(abspath game)/|' "$(TEMPLATE_COPY)/native/Cargo.toml"
 endef
 template: install
 	$(copy_template)
 	$(TEMPLATE_CARGO) test --locked --release
-	$(PYTHON) -m pip install --quiet "$(TEMPLATE_COPY)"
+	$(PYTHON) -m pip install --quiet "$(TEMPLATE_COPY)" "$(TEMPLATE_COPY)/native"
 	BEVY_GYM_REQUIRE_TEMPLATE=1 $(PYTHON) -m pytest -q tests/test_template.py tests/test_guide.py
-	$(PYTHON) -m pytest -q tests/test_games.py -k my_game
+	$(PYTHON) -m pytest -q tests/test_games.py tests/test_native.py -k my_game
 	$(PYTHON) algos/sac_continuous.py --env my_game --total-timesteps 3000 --learning-starts 1000
 	$(PYTHON) algos/dqn.py --env my_game --total-timesteps 3000 --learning-starts 1000
 
@@ -181,7 +183,7 @@ lint: install headless
 	cd game && $(CARGO) clippy --all-targets -- -D warnings
 	cd game && PYO3_PYTHON="$(abspath $(PYTHON))" $(CARGO) clippy --locked -p bevy_gym_native \
 		-p bevy_gym_dodge_native -p bevy_gym_tag_native --all-targets -- -D warnings
-	$(CARGO) fmt --manifest-path examples/my_game/Cargo.toml --check
+	$(CARGO) fmt --all --manifest-path examples/my_game/Cargo.toml --check
 
 ## Fails if the default build pulls in a renderer, windowing or audio/input stack.
 headless:
@@ -192,4 +194,4 @@ headless:
 format: install
 	$(PYTHON) -m ruff format .
 	cd game && $(CARGO) fmt --all
-	$(CARGO) fmt --manifest-path examples/my_game/Cargo.toml
+	$(CARGO) fmt --all --manifest-path examples/my_game/Cargo.toml

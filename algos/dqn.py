@@ -25,6 +25,7 @@ import torch.optim as optim
 import tyro
 from algos_utils import (
     ReplayBuffer,
+    backend_kwargs,
     evaluate,
     evaluate_checkpoint,
     game_options,
@@ -92,6 +93,9 @@ class Args:
     # Environment
     env: str = "dodge"
     """a bevy_gym short name (its discrete-action variant: tag = tag-pursuer) or a Gymnasium id"""
+    backend: str = "http"
+    """"native": step the game in this process (its extension module; `make install` builds it),
+    "http": a game server process"""
     level: int = 1
     """the game's level (dodge: 1 or 2; ignored by games without levels)"""
     num_envs: int = 4
@@ -143,6 +147,7 @@ def make_env(args: Args, num_envs: int, **kwargs: Any) -> gym.vector.VectorEnv:
             max_cycles=args.max_episode_steps,
             **game_options(env_id, action_space="discrete"),
             **game,
+            **backend_kwargs(args.backend),
         )
         return bevy_gym.SharedArenaVectorEnv(par)
     limit = {} if args.max_episode_steps is None else {"max_episode_steps": args.max_episode_steps}
@@ -151,6 +156,7 @@ def make_env(args: Args, num_envs: int, **kwargs: Any) -> gym.vector.VectorEnv:
         num_envs=num_envs,
         vectorization_mode="vector_entry_point",
         autoreset_mode=AutoresetMode.SAME_STEP,
+        **backend_kwargs(args.backend),
         **limit,
         **game,
         **kwargs,

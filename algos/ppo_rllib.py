@@ -23,7 +23,7 @@ import gymnasium as gym
 import ray
 import torch
 import tyro
-from algos_utils import evaluate, game_options, start_logging, summary
+from algos_utils import backend_kwargs, evaluate, game_options, start_logging, summary
 from ray.rllib.algorithms.ppo import PPOConfig
 
 import bevy_gym
@@ -50,6 +50,9 @@ class Args:
     # Environment
     env: str = "dodge"
     """a bevy_gym short name or Gymnasium id (its discrete variant), or its PettingZoo id"""
+    backend: str = "http"
+    """"native": step the game in this process (its extension module; `make install` builds it),
+    "http": a game server process"""
     level: int = 1
     """the game's level (dodge: 1 or 2; ignored by games without levels)"""
     num_agents: int = 1
@@ -104,6 +107,7 @@ def make_config(args: Args) -> PPOConfig:
         level=args.level,
         max_episode_steps=args.max_episode_steps,
     )
+    options |= backend_kwargs(args.backend)
     if multi_agent:
         options |= {"num_agents": args.num_agents, "arena_mode": "shared"}
     config = (
@@ -148,7 +152,7 @@ def make_env(args: Args, num_envs: int, **kwargs: Any) -> gym.vector.VectorEnv:
     env_id = bevy_gym.resolve(args.env, action="discrete")
     game = game_options(env_id, level=args.level, max_episode_steps=args.max_episode_steps)
     return gym.make_vec(env_id, num_envs=num_envs, vectorization_mode="vector_entry_point",
-                        **game, **kwargs)  # fmt: skip
+                        **game, **backend_kwargs(args.backend), **kwargs)  # fmt: skip
 
 
 def evaluate_checkpoint(args: Args) -> None:

@@ -122,6 +122,9 @@ class Args:
     # Environment
     env: str = "tag_v1"
     """a registered game with roles (its short name or an id)"""
+    backend: str = "http"
+    """"native": step the game in this process (its extension module; `make install` builds it),
+    "http": a game server process"""
     level: int = 0
     """(for run names only, taken from the game's options when they hold a level; a game's level
     is one of --game-options)"""
@@ -238,6 +241,7 @@ def training_server(game: Game, options: dict[str, Any], args: Args) -> Any:
         arena_mode="separate",
         agents_per_arena=k,
         options=options,
+        backend=args.backend,
     ).remote()
 
 

@@ -27,6 +27,7 @@ import torch.optim as optim
 import tyro
 from algos_utils import (
     ReplayBuffer,
+    backend_kwargs,
     evaluate,
     evaluate_checkpoint,
     game_options,
@@ -94,6 +95,9 @@ class Args:
     # Environment
     env: str = "dodge"
     """a bevy_gym short name (its continuous-action variant: tag = tag-evader) or a Gymnasium id"""
+    backend: str = "http"
+    """"native": step the game in this process (its extension module; `make install` builds it),
+    "http": a game server process"""
     level: int = 2
     """the game's level (dodge: 1 or 2; ignored by games without levels)"""
     action_space: str | None = None
@@ -148,6 +152,7 @@ def make_env(args: Args, num_envs: int, **kwargs: Any) -> gym.vector.VectorEnv:
             num_agents=args.num_agents,
             max_cycles=args.max_episode_steps,
             **{**game_options(env_id, action_space="continuous"), **game},
+            **backend_kwargs(args.backend),
         )
         return bevy_gym.SharedArenaVectorEnv(par)
     limit = {} if args.max_episode_steps is None else {"max_episode_steps": args.max_episode_steps}
@@ -156,6 +161,7 @@ def make_env(args: Args, num_envs: int, **kwargs: Any) -> gym.vector.VectorEnv:
         num_envs=num_envs,
         vectorization_mode="vector_entry_point",
         autoreset_mode=AutoresetMode.SAME_STEP,
+        **backend_kwargs(args.backend),
         **limit,
         **game,
         **kwargs,

@@ -36,6 +36,7 @@ import torch.nn.functional as F
 import torch.optim as optim
 import tyro
 from algos_utils import (
+    backend_kwargs,
     evaluate,
     game_options,
     load_checkpoint,
@@ -106,6 +107,9 @@ class Args:
     # Environment
     env: str = "dodge"
     """a bevy_gym short name (its continuous-action pixel variant) or a Gymnasium id"""
+    backend: str = "http"
+    """"native": step the game in this process (its extension module; `make install` builds it),
+    "http": a game server process"""
     level: int = 2
     """the game's level (dodge: 1 or 2; ignored by games without levels)"""
     num_envs: int = 8
@@ -173,6 +177,7 @@ def make_env(args: Args, num_envs: int, **kwargs: Any) -> gym.vector.VectorEnv:
         num_envs=num_envs,
         vectorization_mode="vector_entry_point",
         autoreset_mode=AutoresetMode.SAME_STEP,
+        **backend_kwargs(args.backend),
         obs_type="pixels",
         **limit,
         **game,

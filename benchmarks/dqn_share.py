@@ -1,9 +1,11 @@
-"""Environment time as a share of wall time in a DQN run: runs `algos/dqn.py` unchanged (via
-runpy, in a scratch directory) with bevy_gym's environment `step`/`reset` wrapped in a timer, and
-prints one JSON line: steps/s and the environment's share before learning starts (acting only)
-and after (a gradient step per vector step).
+"""Environment time as a share of wall time in a training run: runs `algos/dqn.py` (or another
+script of algos/ with `--script`) unchanged (via runpy, in a scratch directory) with bevy_gym's
+environment `step`/`reset` wrapped in a timer, and prints one JSON line: steps/s and the
+environment's share before learning starts (acting only) and after (a gradient step per vector
+step). `--backend native` runs the game in process (the script's own `--backend`).
 
-    python benchmarks/dqn_share.py --total-timesteps 16000 --learning-starts 4000"""
+    python benchmarks/dqn_share.py --total-timesteps 16000 --learning-starts 4000
+    python benchmarks/dqn_share.py --script sac_continuous.py --backend native"""
 
 from __future__ import annotations
 
@@ -19,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-DQN = REPO / "algos" / "dqn.py"
 
 
 class EnvClock:
@@ -78,9 +79,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--total-timesteps", type=int, default=16_000)
     parser.add_argument("--learning-starts", type=int, default=4_000)
+    parser.add_argument("--script", default="dqn.py", help="a script of algos/")
+    parser.add_argument("--backend", default="http", choices=("http", "native"))
     args = parser.parse_args()
-    if not DQN.exists():
-        print(json.dumps({"error": f"{DQN} not found"}))
+    script = REPO / "algos" / args.script
+    if not script.exists():
+        print(json.dumps({"error": f"{script} not found"}))
         return
     from bevy_gym.gym_env import BevyEnv
     from bevy_gym.parallel_env import BevyParallelEnv
@@ -91,20 +95,21 @@ def main() -> None:
         cls.step = clock.wrap(cls.step, counts_steps=cls is not BevyParallelEnv)
         cls.reset = clock.wrap(cls.reset, counts_steps=False)
     argv = [
-        str(DQN),
+        str(script),
         "--total-timesteps", str(args.total_timesteps),
         "--learning-starts", str(args.learning_starts),
         "--eval-frequency", "0",
         "--no-cuda",
+        "--backend", args.backend,
     ]  # fmt: skip
     sys.argv = argv
-    sys.path.insert(0, str(DQN.parent))  # as `python algos/dqn.py` would: algos_utils is beside it
+    sys.path.insert(0, str(script.parent))  # as `python algos/dqn.py` would: algos_utils beside it
     with tempfile.TemporaryDirectory() as scratch:  # runs/ goes here, not into the repo
         os.chdir(scratch)
         out = sys.stdout
         sys.stdout = sys.stderr  # the script's prints must not mix with our JSON line
         try:
-            runpy.run_path(str(DQN), run_name="__main__")
+            runpy.run_path(str(script), run_name="__main__")
         finally:
             sys.stdout = out
     print(json.dumps({"argv": argv[1:], **clock.report()}))

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import camera
 import cases
+import native
 import server_costs
 from harness import REPO, Row, machine
 
@@ -35,19 +36,45 @@ def log(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def script_json(name: str, timeout: int) -> tuple[dict | None, str]:
-    """Run benchmarks/{name} in a fresh interpreter (torch stays out of this one): its last
-    stdout line as JSON, or None and why not."""
+def script_json(name: str, timeout: int, *args: str) -> tuple[dict | None, str]:
+    """Run benchmarks/{name} with `args` in a fresh interpreter (torch stays out of this one):
+    its last stdout line as JSON, or None and why not."""
     script = Path(__file__).with_name(name)
     try:
         out = subprocess.run(
-            [sys.executable, str(script)], capture_output=True, text=True, timeout=timeout,
-            check=False, cwd=REPO,
+            [sys.executable, str(script), *args], capture_output=True, text=True,
+            timeout=timeout, check=False, cwd=REPO,
         )  # fmt: skip
         return json.loads(out.stdout.strip().splitlines()[-1]), ""
     except (OSError, subprocess.TimeoutExpired, ValueError, IndexError) as exc:
         tail = locals().get("out")
         return None, tail.stderr.strip()[-300:] if tail is not None else repr(exc)
+
+
+# The training scripts whose environment share is measured on both backends, and their runs.
+SHARE_RUNS = {
+    "dqn.py": ("--total-timesteps", "16000", "--learning-starts", "4000"),
+    "sac_continuous.py": ("--total-timesteps", "8000", "--learning-starts", "2000"),
+}
+
+
+def backend_share_rows() -> list[Row]:
+    """benchmarks/dqn_share.py per script and backend: the environment's share of wall time
+    while learning, HTTP against native (the target: native's at most half HTTP's)."""
+    rows = []
+    for script, run_args in SHARE_RUNS.items():
+        doc: dict = {}
+        for backend in ("http", "native"):
+            why = native.available() if backend == "native" else None
+            if why is None:
+                args = ("--script", script, "--backend", backend, *run_args)
+                found, why = script_json("dqn_share.py", 900, *args)
+                doc[backend] = found if found is not None else {"error": why or "did not run"}
+            else:
+                doc[backend] = {"error": why}
+        group = f"{script}: environment share of wall, by backend (CPU)"
+        rows.extend(native.share_rows(doc, group, script.removesuffix(".py")))
+    return rows
 
 
 def dqn_rows() -> list[Row]:
@@ -210,6 +237,8 @@ def main() -> None:
         inproc, cargo_table = server_costs.in_process_rows(cargo)
         rows.extend(inproc)
     rows.extend(cases.all_rows(binary, log))
+    log("in process: backend='native' (benchmarks/native.py)")
+    rows.extend(native.native_rows())
     if not args.skip_camera:
         log("camera sensor vs raster (benchmarks/camera.py)")
         rows.extend(camera.camera_rows(binary))
@@ -220,6 +249,8 @@ def main() -> None:
     if not args.skip_dqn:
         log("DQN run (algos/dqn.py)")
         rows.extend(dqn_rows())
+        log("DQN and SAC, environment share by backend (benchmarks/dqn_share.py)")
+        rows.extend(backend_share_rows())
     if not args.skip_learners:
         log("PPO per role on tag_v1 (benchmarks/roles_share.py)")
         rows.extend(roles_rows())
@@ -229,6 +260,7 @@ def main() -> None:
             log("in-game policy: cargo bench -p bevy_gym_policy --bench inference")
             rows.extend(policy_rows(cargo))
     judge(rows)
+    native.judge(rows)
     # Floors first: the in-process rows were measured first only to keep the build out of the way.
     groups = dict.fromkeys([cases.GROUP_FLOOR, *(r.group for r in rows)])
     order = {g: i for i, g in enumerate(groups)}

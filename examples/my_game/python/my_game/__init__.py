@@ -60,6 +60,7 @@ GAME = Game(
     install="`pip install .` in the my_game folder",
     viewer="my-game-view",  # render_mode="human" launches it
     viewer_install="`cargo install --path . --features viewer --bin my-game-view` in my_game",
+    native_install="`pip install ./native` in the my_game folder",  # backend="native"
 )
 bevy_gym.register_game(GAME)
 # ANCHOR_END: register

@@ -1,0 +1,167 @@
+"""The in-process backend's rows (backend="native"), measured beside the HTTP rows of the same run:
+Env.step of one agent, ParallelEnv.step, make_vec with 16/64/256 arenas, 84×84 RGB pixels, and
+where the time goes: the bare call into the extension (nothing computed), the GIL held instead
+of released, and copy=False (no allocation per step) against the default copy=True.
+`judge` sets the issue's targets against the HTTP and in-process Rust rows of the same run."""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+from typing import Any
+
+import numpy as np
+from cases import env_loop, make_env, make_parallel, make_vec, parallel_loop, vector_loop
+from harness import Row, throughput_row
+
+GROUP = "in process: backend='native' (the game's extension module, no socket)"
+ENV_RATIO_TARGET = 5.0  # 1 agent Env.step, native / HTTP
+VEC_SHARE_TARGET = 0.80  # make_vec(256) native / the Rust in-process step of 256 arenas
+RUST_256 = "in-process step: 256 separate arenas, K=4, vector obs"
+
+
+def available() -> str | None:
+    """None when the dodge extension imports, else why not."""
+    try:
+        import bevy_dodge_native  # noqa: F401
+    except ImportError as exc:
+        return f"bevy_dodge_native is not installed ({exc}): `make install` builds it"
+    return None
+
+
+def native_rows() -> list[Row]:
+    """Every native row (or one row saying why there are none)."""
+    why = available()
+    if why is not None:
+        return [Row("native", GROUP, why, "")]
+    rows = []
+    with ExitStack() as stack:
+        env = make_env(backend="native")
+        stack.callback(env.close)
+        native = env.unwrapped.remote.connect().env
+        take = env_loop(env)
+        rows.append(
+            throughput_row(take, 1, _row("native_env_1", "Env.step, gymnasium.make", 1,
+                                         target=f"≥ {ENV_RATIO_TARGET:g}× HTTP env_1"))
+        )  # fmt: skip
+        native.release_gil = False
+        rows.append(
+            throughput_row(take, 1, _row("native_env_1_gil", "Env.step, GIL held (not released)",
+                                         1))
+        )  # fmt: skip
+        native.release_gil = True
+        rows.append(
+            throughput_row(lambda: native.observe("none"), 1,
+                           _row("native_call", "bare call NativeEnv.observe('none'): nothing "
+                                "computed, four small arrays", 1))
+        )  # fmt: skip
+    with ExitStack() as stack:
+        raw = make_env(backend="native")
+        stack.callback(raw.close)
+        rows.append(
+            throughput_row(env_loop(raw.unwrapped), 1,
+                           _row("native_env_1_direct", "Env.step, DodgeEnv (no wrappers)", 1))
+        )  # fmt: skip
+        remote = raw.unwrapped.remote
+        body = np.zeros(1, np.int32).tobytes()
+        rows.append(
+            throughput_row(lambda: remote.connect().step_binary(body, obs_shape=(72,)), 1,
+                           _row("native_client_1", "NativeClient.step_binary (bytes in, "
+                                "arrays out)", 1))
+        )  # fmt: skip
+    with ExitStack() as stack:
+        par = make_parallel(num_agents=1, arena_mode="shared", backend="native")
+        stack.callback(par.close)
+        rows.append(
+            throughput_row(parallel_loop(par), 1,
+                           _row("native_parallel_1", "ParallelEnv.step (PettingZoo dicts)", 1))
+        )  # fmt: skip
+    for agents in (16, 64, 256):
+        for copy in (True, False) if agents == 256 else (True,):
+            with ExitStack() as stack:
+                envs = make_vec(agents, backend="native", copy=copy)
+                stack.callback(envs.close)
+                key = f"native_make_vec_{agents}" + ("" if copy else "_nocopy")
+                label = "gymnasium.make_vec" + ("" if copy else ", copy=False")
+                target = f"≥ {VEC_SHARE_TARGET:.0%} of Rust" if agents == 256 and copy else ""
+                rows.append(
+                    throughput_row(vector_loop(envs), agents, _row(key, label, agents, target))
+                )
+                if agents == 256 and copy:
+                    inner = envs.unwrapped.remote.connect().env
+                    inner.release_gil = False
+                    rows.append(
+                        throughput_row(vector_loop(envs), agents,
+                                       _row("native_make_vec_256_gil", "gymnasium.make_vec, "
+                                            "GIL held", agents))
+                    )  # fmt: skip
+    env = make_env(backend="native", obs_type="pixels")
+    try:
+        rows.append(
+            throughput_row(env_loop(env), 1,
+                           _row("native_raw_rgb", "84×84 RGB raw: Env.step", 1, obs="RGB raw"))
+        )  # fmt: skip
+    finally:
+        env.close()
+    return rows
+
+
+def _row(key: str, label: str, agents: int, target: str = "", obs: str = "vector") -> Row:
+    arena = "separate" if agents > 1 or key != "native_parallel_1" else "shared"
+    return Row(key, GROUP, label, "bevy_gym, backend='native'", agents=agents, arena=arena,
+               obs=obs, target=target)  # fmt: skip
+
+
+def judge(rows: list[Row]) -> None:
+    """The targets: native Env.step ≥ 5× HTTP's; native make_vec(256) ≥ 80 % of Rust's in-process
+    step of 256 arenas; and each native row's ratio to its HTTP twin in its note."""
+    by_key = {r.key: r for r in rows}
+    twins = {
+        "native_env_1": "env_1",
+        "native_env_1_direct": "env_1_direct",
+        "native_parallel_1": "parallel_1",
+        "native_make_vec_16": "make_vec_16",
+        "native_make_vec_64": "make_vec_64",
+        "native_make_vec_256": "make_vec_256",
+        "native_raw_rgb": "raw_rgb",
+    }
+    for key, twin in twins.items():
+        row, http = by_key.get(key), by_key.get(twin)
+        if row and http and row.steps_per_s and http.steps_per_s:
+            ratio = row.steps_per_s / http.steps_per_s
+            row.note = f"×{ratio:.1f} HTTP's {http.steps_per_s:,.0f}/s"
+            if key == "native_env_1":
+                row.met = ratio >= ENV_RATIO_TARGET
+    rust = next((r for r in rows if r.label == RUST_256), None)
+    row = by_key.get("native_make_vec_256")
+    if row and rust and row.agent_steps_per_s and rust.agent_steps_per_s:
+        share = row.agent_steps_per_s / rust.agent_steps_per_s
+        row.met = share >= VEC_SHARE_TARGET
+        row.note += f"; {share:.0%} of Rust's {rust.agent_steps_per_s:,.0f} agent-steps/s"
+
+
+def share_rows(doc: dict[str, Any], group: str, script: str) -> list[Row]:
+    """The environment's share of a training script's wall time while learning, over HTTP and
+    native (benchmarks/dqn_share.py's JSON per backend): the target is half HTTP's share."""
+    rows = []
+    shares = {}
+    for backend in ("http", "native"):
+        run = doc.get(backend)
+        if not run or "error" in run:
+            why = (run or {}).get("error", "did not run")
+            rows.append(Row(f"{script}_share_{backend}", group, f"{script} ({backend}): {why}", ""))
+            continue
+        p = run["learning"]
+        shares[backend] = p["env_share"]
+        rows.append(Row(
+            f"{script}_share_{backend}", group,
+            f"{script} while learning, backend='{backend}': env time share of wall",
+            "make_vec, same-step autoreset", agents=run.get("num_envs", 4), arena="separate",
+            obs="vector", steps_per_s=p["sps"], agent_steps_per_s=p["sps"],
+            value=100 * p["env_share"], unit="% env",
+            note=f"env alone {p['env_only_sps']:,.0f} agent-steps/s"))  # fmt: skip
+    if len(shares) == 2:
+        native = rows[-1]
+        native.target = "≤ ½ HTTP's share"
+        native.met = shares["native"] <= shares["http"] / 2
+        native.note += f"; HTTP's share ÷ {shares['http'] / max(shares['native'], 1e-9):.1f}"
+    return rows
