@@ -83,9 +83,11 @@ def native_rows() -> list[Row]:
                 key = f"native_make_vec_{agents}" + ("" if copy else "_nocopy")
                 label = "gymnasium.make_vec" + ("" if copy else ", copy=False")
                 target = f"≥ {VEC_SHARE_TARGET:.0%} of Rust" if agents == 256 and copy else ""
-                rows.append(
-                    throughput_row(vector_loop(envs), agents, _row(key, label, agents, target))
-                )
+                row = _row(key, label, agents, target)
+                floor = None
+                if agents == 256 and copy:  # the extension alone, timed in turns with the row
+                    floor = bare_loop(stack, agents)
+                rows.append(throughput_row(vector_loop(envs), agents, row, floor=floor))
                 if agents == 256 and copy:
                     inner = envs.unwrapped.remote.connect().env
                     inner.release_gil = False
@@ -103,6 +105,27 @@ def native_rows() -> list[Row]:
     finally:
         env.close()
     return rows
+
+
+def bare_loop(stack: ExitStack, agents: int) -> Any:
+    """`NativeEnv.step` called directly on a game of its own (fresh arrays, finished arenas reset
+    in the same call, as the vector env's autoreset does): the extension without bevy_gym's
+    Python layers."""
+    import bevy_dodge_native
+    from cases import action_pool, cycle
+
+    env = bevy_dodge_native.make([f"--agents={agents}", "--arena-mode=separate"])
+    stack.callback(env.close)
+    env.reset(seed=0)
+    bodies = cycle([a.tobytes() for a in action_pool(agents)])
+    pending: list[Any] = [None]
+
+    def step() -> Any:
+        out = env.step(bodies(), pending[0], "vector", None)
+        pending[0] = np.flatnonzero(out[2] | out[3]).tolist() or None
+        return out
+
+    return step
 
 
 def _row(key: str, label: str, agents: int, target: str = "", obs: str = "vector") -> Row:
@@ -137,6 +160,12 @@ def judge(rows: list[Row]) -> None:
         share = row.agent_steps_per_s / rust.agent_steps_per_s
         row.met = share >= VEC_SHARE_TARGET
         row.note += f"; {share:.0%} of Rust's {rust.agent_steps_per_s:,.0f} agent-steps/s"
+    if row and row.paired_floor and row.steps_per_s:
+        layers = 1e6 / row.steps_per_s - 1e6 / row.paired_floor
+        row.note += (
+            f"; NativeEnv.step alone {row.paired_floor:,.0f}/s in turns: the Python layers "
+            f"{layers:.0f} µs/step"
+        )
 
 
 def share_rows(doc: dict[str, Any], group: str, script: str) -> list[Row]:

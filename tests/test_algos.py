@@ -231,3 +231,21 @@ def test_shared_arena_slots_wait_for_the_arena_then_restart_together() -> None:
     _, _, _, _, infos = envs.step(np.zeros(3, np.int64))
     assert infos["live"].all()
     envs.close()
+
+
+@pytest.mark.parametrize("name", SCRIPTS)
+def test_scripts_train_on_the_native_backend_with_the_http_episodes(
+    name: str, tmp_path: Path
+) -> None:
+    """`--backend native` steps the game in process; with the same seed, the episodes the script
+    logs are those of the HTTP backend, to the last digit."""
+    returns = {}
+    for backend in ("http", "native"):
+        cwd = tmp_path / backend
+        cwd.mkdir()
+        run_script(name, [*TINY, "--seed", "3", "--backend", backend], cwd)
+        (run_dir,) = (cwd / "runs").iterdir()
+        logged = scalars(run_dir)
+        returns[backend] = (logged["charts/episodic_return"], logged["charts/episodic_length"])
+    assert returns["http"][0], "no episode was logged"
+    assert returns["native"] == returns["http"]
