@@ -35,6 +35,7 @@ class EnvClock:
         self.last = 0.0
         self.env = [0.0, 0.0]  # env seconds before / after the split
         self.phase_steps = [0, 0]
+        self.num_envs = 1  # arenas per vector step, as the script made them
 
     def wrap(self, fn: Any, counts_steps: bool) -> Any:
         @functools.wraps(fn)
@@ -50,6 +51,7 @@ class EnvClock:
             self.env[phase] += t1 - t0
             if counts_steps:
                 n = int(getattr(env, "num_envs", 1))
+                self.num_envs = n
                 self.steps += n
                 self.phase_steps[phase] += n
                 if self.split is None and self.steps >= self.learning_starts:
@@ -112,7 +114,7 @@ def main() -> None:
             runpy.run_path(str(script), run_name="__main__")
         finally:
             sys.stdout = out
-    print(json.dumps({"argv": argv[1:], **clock.report()}))
+    print(json.dumps({"argv": argv[1:], "num_envs": clock.num_envs, **clock.report()}))
 
 
 if __name__ == "__main__":

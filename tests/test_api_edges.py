@@ -185,7 +185,7 @@ def test_dodge_keyword_arguments_are_declared_once_and_shown_by_help():
     single = set(inspect.signature(DodgeEnv).parameters)
     assert single == config - set(MULTI_AGENT)
     vector = set(inspect.signature(DodgeVectorEnv).parameters)
-    assert vector == single | {"num_envs", "autoreset_mode"}
+    assert vector == single | {"num_envs", "autoreset_mode", "copy"}
     parallel = set(inspect.signature(DodgeParallelEnv).parameters)
     assert parallel == (config - {"max_episode_steps"}) | {"max_cycles", "num_dodgers"}
     assert "max_cycles: int = 1000" in pydoc.render_doc(DodgeParallelEnv)

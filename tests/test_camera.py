@@ -17,6 +17,7 @@ import pytest
 
 import bevy_gym  # noqa: F401  (registers the ids)
 from bevy_gym import BinaryNotFoundError, find_binary
+from bevy_gym.envs.dodge import ACTION_NAMES
 
 pytestmark = [pytest.mark.camera, pytest.mark.server]
 
@@ -61,10 +62,12 @@ def test_gym_make_gives_the_3d_scene_as_the_observation(camera_binary: str) -> N
         # A lit 3D scene has many shades; the raster image has a handful of flat colours.
         colours = len(np.unique(obs.reshape(-1, 3), axis=0))
         assert colours > 3 * len(np.unique(flat.reshape(-1, 3), axis=0)), colours
-        # The state after each step: the picture changes as the episode goes on.
+        # The state after each step: the picture changes as the dodger moves. It always moves
+        # right: random moves can bring it back to where it started before any projectile is
+        # in view, and the same picture again (this test failed so, now and then).
         later = obs
         for _ in range(10):
-            later, *_ = env.step(env.action_space.sample())
+            later, *_ = env.step(ACTION_NAMES.index("RIGHT"))
         assert not np.array_equal(obs, later)
     finally:
         env.close()

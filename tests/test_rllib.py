@@ -292,3 +292,40 @@ def test_ppo_script_runs_two_runners_and_leaves_no_server(tmp_path: Path) -> Non
     while servers_running() - before and time.monotonic() < deadline:
         time.sleep(0.2)
     assert servers_running() <= before, "bevy-dodge left running"
+
+
+# --- the in-process backend ------------------------------------------------------------------
+
+
+def test_the_multi_agent_env_plays_the_same_episode_in_process() -> None:
+    """`backend` in the env config: the RLlib env on the native backend, the HTTP one's episode."""
+    config = {"num_agents": 3, "arena_mode": "shared", "level": 2}
+    episodes = []
+    for backend in ("http", "native"):
+        env = bevy_gym.rllib.BevyMultiAgentEnv("bevy_gym/dodge-v0", {**config, "backend": backend})
+        try:
+            episodes.append(play(env, seed=0, moves={"agent_0": 1, "agent_2": 3}))
+        finally:
+            env.close()
+    assert episodes[0] == episodes[1]
+
+
+def test_ppo_script_trains_in_process_and_starts_no_server(tmp_path: Path) -> None:
+    """`ppo_rllib.py --backend native`: two env runners, each with the game in its own process."""
+    before = servers_running()
+    proc = subprocess.Popen(
+        [sys.executable, str(REPO / "algos" / "ppo_rllib.py"), "--env", "dodge",
+         "--num-env-runners", "2", "--iterations", "1", "--num-cpus", "2",
+         "--train-batch-size", "512", "--minibatch-size", "128", "--num-epochs", "1",
+         "--eval-episodes", "2", "--backend", "native"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    started = set()
+    deadline = time.monotonic() + 300
+    while proc.poll() is None and time.monotonic() < deadline:
+        started |= servers_running() - before
+        time.sleep(0.2)
+    stdout, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 0, stderr[-3000:]
+    assert "iteration 1:" in stdout and "eval length" in stdout, stdout
+    assert not started, f"bevy-dodge servers started: {sorted(started)}"

@@ -1,13 +1,9 @@
 //! `NativeEnv`: one game's environment owned by a Python object, stepped in the caller's thread.
 //!
-//! Bevy's `App` is `!Send`, so the class is `unsendable` (PyO3 refuses use from another thread)
-//! and nothing here starts a thread: an env made before `fork` is safe to use in neither parent
-//! nor child only if the game itself started threads, which bevy_gym's headless build does not.
-//! A panic inside the game becomes a `RuntimeError` and poisons the env (its world may be half
-//! stepped); `close()` drops the app.
-
-use std::any::Any;
-use std::panic::{AssertUnwindSafe, catch_unwind};
+//! Bevy's `App` is `!Send`, so the class is `unsendable` (PyO3 refuses use from another
+//! thread). Nothing here starts a thread, nor does bevy_gym's headless build of a game, so an env
+//! made before `fork` is safe in the child. A panic inside the game becomes a `RuntimeError` and
+//! poisons the env (its world may be half stepped); `close()` drops the app.
 
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -18,6 +14,7 @@ use bevy_gym_server::protocol::ObsKind;
 use bevy_gym_server::{EnvError, ResetRequest};
 
 use crate::backend::Backend;
+use crate::guard::{contained, guarded};
 use crate::outputs::{Out, results};
 
 /// One game's environment in this process (see the module docs of `bevy_gym.native`).
@@ -46,11 +43,11 @@ impl NativeEnv {
 
     /// Runs `work` on the environment, catching a panic (which poisons the env) and releasing
     /// the GIL when `release_gil` is set; an `EnvError` becomes `ValueError((code, message))`.
-    fn run<T: Send>(
+    fn run<T>(
         &mut self,
         py: Python<'_>,
         what: &str,
-        work: impl FnOnce(&mut dyn Backend) -> Result<T, EnvError> + Send,
+        work: impl FnOnce(&mut dyn Backend) -> Result<T, EnvError>,
     ) -> PyResult<T> {
         let game = self.game;
         if let Some(why) = &self.poisoned {
@@ -64,19 +61,9 @@ impl NativeEnv {
                 "{game}: {what} after close(): the environment is closed; make a new one"
             ))
         })?;
-        let guarded = move || catch_unwind(AssertUnwindSafe(|| work(env)));
-        let outcome = if self.release_gil {
-            // The closure runs on this very thread (detach only lets other Python threads run
-            // meanwhile), so the `!Send` app never changes threads.
-            let job = SameThread(guarded);
-            py.detach(move || SameThread(job.run())).0
-        } else {
-            guarded()
-        };
-        match outcome {
+        match guarded(py, self.release_gil, move || work(env)) {
             Ok(result) => result.map_err(|e| PyValueError::new_err((e.code(), e.to_string()))),
-            Err(payload) => {
-                let message = panic_message(payload.as_ref());
+            Err(message) => {
                 self.poisoned = Some(message.clone());
                 Err(PyRuntimeError::new_err(format!(
                     "{game} panicked in {what}: {message}; the environment is poisoned (its \
@@ -174,7 +161,7 @@ impl NativeEnv {
     fn close(&mut self) {
         if let Some(env) = self.env.take() {
             // A poisoned world may panic again while dropping: contain it (the memory is lost).
-            if catch_unwind(AssertUnwindSafe(move || drop(env))).is_err() {
+            if contained(move || drop(env)).is_err() {
                 self.poisoned
                     .get_or_insert_with(|| "panicked while closing".into());
             }
@@ -209,19 +196,6 @@ impl NativeEnv {
     }
 }
 
-/// Moves a value into `Python::detach`'s closure, which needs `Send`. Sound because detach runs
-/// the closure on the calling thread: nothing crosses threads.
-struct SameThread<T>(T);
-
-// SAFETY: see the type's docs; the value is created, used and dropped on one thread.
-unsafe impl<T> Send for SameThread<T> {}
-
-impl<T, F: FnOnce() -> T> SameThread<F> {
-    fn run(self) -> T {
-        (self.0)()
-    }
-}
-
 fn obs_kind(obs: &str) -> PyResult<ObsKind> {
     ObsKind::parse(obs).map_err(|e| PyValueError::new_err((e.code(), e.to_string())))
 }
@@ -233,15 +207,5 @@ fn parse_options(text: &str) -> PyResult<Map<String, Value>> {
             "invalid_query",
             format!("options {text:?}: expected a JSON object of option names to values"),
         ))),
-    }
-}
-
-fn panic_message(payload: &(dyn Any + Send)) -> String {
-    if let Some(text) = payload.downcast_ref::<&str>() {
-        (*text).to_string()
-    } else if let Some(text) = payload.downcast_ref::<String>() {
-        text.clone()
-    } else {
-        "a panic without a message".to_string()
     }
 }

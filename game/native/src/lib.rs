@@ -18,6 +18,7 @@
 
 mod backend;
 mod env;
+mod guard;
 mod outputs;
 
 use std::ffi::CString;
