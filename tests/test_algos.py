@@ -233,7 +233,22 @@ def test_shared_arena_slots_wait_for_the_arena_then_restart_together() -> None:
     envs.close()
 
 
-@pytest.mark.parametrize("name", SCRIPTS)
+BRIEF = [  # TINY with one evaluation episode, at the end: training's episodes are compared
+    "--total-timesteps", "600",
+    "--num-envs", "2",
+    "--learning-starts", "100",
+    "--buffer-size", "1000",
+    "--batch-size", "32",
+    "--max-episode-steps", "40",
+    "--eval-episodes", "1",
+    "--eval-frequency", "0",
+    "--no-cuda",
+]  # fmt: skip
+
+
+# sac_pixels' learner is sac_continuous' with an encoder; its pixels are byte-identical on both
+# backends (tests/test_native.py), and `--backend native` trains it in docs/native.md's runs.
+@pytest.mark.parametrize("name", ["dqn", "sac_continuous"])
 def test_scripts_train_on_the_native_backend_with_the_http_episodes(
     name: str, tmp_path: Path
 ) -> None:
@@ -243,7 +258,7 @@ def test_scripts_train_on_the_native_backend_with_the_http_episodes(
     for backend in ("http", "native"):
         cwd = tmp_path / backend
         cwd.mkdir()
-        run_script(name, [*TINY, "--seed", "3", "--backend", backend], cwd)
+        run_script(name, [*BRIEF, "--seed", "3", "--backend", backend], cwd)
         (run_dir,) = (cwd / "runs").iterdir()
         logged = scalars(run_dir)
         returns[backend] = (logged["charts/episodic_return"], logged["charts/episodic_length"])
