@@ -76,12 +76,6 @@ def game_options(env_id: str, **wanted: Any) -> dict[str, Any]:
     return {key: value for key, value in given.items() if key in schema}
 
 
-def backend_kwargs(backend: str) -> dict[str, Any]:
-    """`backend` as a keyword of bevy_gym's constructors, only when not the default (so a third
-    party's env class that does not take it still works over HTTP)."""
-    return {} if backend == "http" else {"backend": backend}
-
-
 def select_device(args: ScriptArgs) -> torch.device:
     """CUDA or ROCm (which PyTorch exposes as cuda) when available and not `--no-cuda`, else the
     CPU; sets torch's CPU threads and prints the device."""

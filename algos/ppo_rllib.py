@@ -23,11 +23,12 @@ import gymnasium as gym
 import ray
 import torch
 import tyro
-from algos_utils import backend_kwargs, evaluate, game_options, start_logging, summary
+from algos_utils import evaluate, game_options, start_logging, summary
 from ray.rllib.algorithms.ppo import PPOConfig
 
 import bevy_gym
 import bevy_gym.rllib
+from bevy_gym.native import backend_kwargs
 
 
 @dataclass

@@ -27,7 +27,6 @@ import torch.optim as optim
 import tyro
 from algos_utils import (
     ReplayBuffer,
-    backend_kwargs,
     evaluate,
     evaluate_checkpoint,
     game_options,
@@ -53,6 +52,7 @@ from policy_export import POLICY_FILE, Layer, PolicyNet, act_float64
 from tqdm import tqdm
 
 import bevy_gym
+from bevy_gym.native import backend_kwargs
 
 
 @dataclass

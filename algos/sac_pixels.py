@@ -36,7 +36,6 @@ import torch.nn.functional as F
 import torch.optim as optim
 import tyro
 from algos_utils import (
-    backend_kwargs,
     evaluate,
     game_options,
     load_checkpoint,
@@ -65,6 +64,7 @@ from policy_export import (
 from tqdm import tqdm
 
 import bevy_gym
+from bevy_gym.native import backend_kwargs
 
 
 @dataclass

@@ -13,7 +13,7 @@ from gymnasium.vector import AutoresetMode
 
 from bevy_gym.gym_env import BevyEnv
 from bevy_gym.human import server_binary
-from bevy_gym.native import check_backend, check_render_mode
+from bevy_gym.native import backend_kwargs, check_render_mode
 from bevy_gym.parallel_env import BevyParallelEnv
 from bevy_gym.settings import GameSettings
 from bevy_gym.transport import DEFAULT_TIMEOUT
@@ -74,7 +74,7 @@ def make(
 
         given = _server_kwargs(timeout, restart_on_crash, token)
         return gymnasium.make(
-            resolve(env_id), render_mode=render_mode, **_backend(backend), **given, **options
+            resolve(env_id), render_mode=render_mode, **backend_kwargs(backend), **given, **options
         )
     check_render_mode(backend, render_mode)
     binary = server_binary(binary, None if backend == "native" else render_mode, server_url=url)
@@ -116,7 +116,7 @@ def make_vec(
 
         from bevy_gym.registration import resolve
 
-        extra = _backend(backend) | _server_kwargs(timeout, restart_on_crash, token)
+        extra = backend_kwargs(backend) | _server_kwargs(timeout, restart_on_crash, token)
         extra |= {} if copy else {"copy": False}
         return gymnasium.make_vec(
             resolve(env_id),
@@ -169,7 +169,7 @@ def make_parallel(
         if agents_per_arena is not None:
             options = {**options, "agents_per_arena": agents_per_arena}
         options = {
-            **_backend(backend),
+            **backend_kwargs(backend),
             **_server_kwargs(timeout, restart_on_crash, token),
             **options,
         }
@@ -205,12 +205,6 @@ def make_parallel(
     env = BevyParallelEnv(remote, render_mode=render_mode)
     env.metadata = {**env.metadata, "name": remote.spec.game}
     return env
-
-
-def _backend(backend: str) -> dict[str, str]:
-    """`backend` as a keyword for a registered env, only when not the default (a third party's
-    env class may not take it)."""
-    return {} if check_backend(backend) == "http" else {"backend": backend}
 
 
 def _server_kwargs(timeout: float, restart_on_crash: bool, token: str | None) -> dict[str, Any]:

@@ -30,6 +30,7 @@ __all__ = [
     "BACKENDS",
     "NativeBackendMissingError",
     "NativeClient",
+    "backend_kwargs",
     "check_backend",
     "check_render_mode",
     "load_module",
@@ -52,6 +53,12 @@ def check_backend(backend: str) -> str:
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
     return backend
+
+
+def backend_kwargs(backend: str) -> dict[str, str]:
+    """`backend` as a keyword for a registered env's constructor, only when not the default (a
+    third party's env class may not take it)."""
+    return {} if check_backend(backend) == "http" else {"backend": backend}
 
 
 def check_render_mode(backend: str, render_mode: str | None) -> None:

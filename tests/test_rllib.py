@@ -275,16 +275,19 @@ def test_no_server_outlives_a_killed_driver(tmp_path: Path) -> None:
             os.killpg(proc.pid, signal.SIGKILL)
 
 
+# One short PPO run of algos/ppo_rllib.py: two runners, one iteration, two evaluation episodes.
+PPO_COMMAND = [
+    sys.executable, str(REPO / "algos" / "ppo_rllib.py"), "--env", "dodge",
+    "--num-env-runners", "2", "--iterations", "1", "--num-cpus", "2",
+    "--train-batch-size", "512", "--minibatch-size", "128", "--num-epochs", "1",
+    "--eval-episodes", "2",
+]  # fmt: skip
+
+
 def test_ppo_script_runs_two_runners_and_leaves_no_server(tmp_path: Path) -> None:
     """The issue's acceptance line, as a user runs it."""
     before = servers_running()
-    proc = subprocess.run(
-        [sys.executable, str(REPO / "algos" / "ppo_rllib.py"), "--env", "dodge",
-         "--num-env-runners", "2", "--iterations", "1", "--num-cpus", "2",
-         "--train-batch-size", "512", "--minibatch-size", "128", "--num-epochs", "1",
-         "--eval-episodes", "2"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+    proc = subprocess.run(PPO_COMMAND, cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "iteration 1:" in proc.stdout and "eval length" in proc.stdout, proc.stdout
     assert (next((tmp_path / "runs").iterdir()) / "checkpoint").is_dir()
@@ -314,10 +317,7 @@ def test_ppo_script_trains_in_process_and_starts_no_server(tmp_path: Path) -> No
     """`ppo_rllib.py --backend native`: two env runners, each with the game in its own process."""
     before = servers_running()
     proc = subprocess.Popen(
-        [sys.executable, str(REPO / "algos" / "ppo_rllib.py"), "--env", "dodge",
-         "--num-env-runners", "2", "--iterations", "1", "--num-cpus", "2",
-         "--train-batch-size", "512", "--minibatch-size", "128", "--num-epochs", "1",
-         "--eval-episodes", "2", "--backend", "native"],
+        [*PPO_COMMAND, "--backend", "native"],
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     started = set()
