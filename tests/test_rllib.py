@@ -6,6 +6,7 @@ killed server restarted while training goes on; `__all__` in every case the game
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import signal
@@ -300,11 +301,15 @@ def test_ppo_script_runs_two_runners_and_leaves_no_server(tmp_path: Path) -> Non
 # --- the in-process backend ------------------------------------------------------------------
 
 
-def test_the_multi_agent_env_plays_the_same_episode_in_process() -> None:
+def test_the_multi_agent_env_plays_the_same_episode_in_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """`backend` in the env config: the RLlib env on the native backend, the HTTP one's episode."""
     config = {"num_agents": 3, "arena_mode": "shared", "level": 2}
     episodes = []
     for backend in ("http", "native"):
+        # Each env's derived seed counts the envs made in the process: both are the first here.
+        monkeypatch.setattr(bevy_gym.rllib, "_created", itertools.count())
         env = bevy_gym.rllib.BevyMultiAgentEnv("bevy_gym/dodge-v0", {**config, "backend": backend})
         try:
             episodes.append(play(env, seed=0, moves={"agent_0": 1, "agent_2": 3}))
