@@ -51,6 +51,13 @@ def _only_server_tests_launch_game_servers(
     monkeypatch.setattr(subprocess, "Popen", guarded)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _sb3_logs_stay_in_pytests_temp_dir(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """SB3 makes a folder under /tmp for every model it configures (`SB3-<date>`): put them in
+    pytest's temporary folder, which pytest prunes, instead of leaving four a run."""
+    os.environ.setdefault("SB3_LOGDIR", str(tmp_path_factory.mktemp("sb3")))
+
+
 @pytest.fixture
 def standin() -> Iterator[StandInServer]:
     """A running stand-in bevy_rl server with two agents on a free port."""

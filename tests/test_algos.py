@@ -122,6 +122,7 @@ def test_script_trains_tracks_saves_and_evaluates(name: str, tmp_path: Path) -> 
     assert all(v.stat().st_size > 1000 for v in videos)
 
 
+@pytest.mark.retrain
 def test_dqn_shared_arena_trains_by_parameter_sharing(tmp_path: Path) -> None:
     run_script("dqn", [*TINY, "--num-agents", "3"], tmp_path)
     (run_dir,) = (tmp_path / "runs").iterdir()
@@ -137,6 +138,7 @@ SECOND_GAME = [  # (script, role, --env): the training lines of docs/make_your_g
 ]
 
 
+@pytest.mark.retrain
 @pytest.mark.parametrize(("name", "role", "env"), SECOND_GAME)
 def test_scripts_train_the_second_game_in_the_role_whose_actions_they_handle(
     name: str, role: str, env: str, tmp_path: Path
@@ -248,6 +250,7 @@ BRIEF = [  # TINY with one evaluation episode, at the end: training's episodes a
 
 # sac_pixels' learner is sac_continuous' with an encoder; its pixels are byte-identical on both
 # backends (tests/test_native.py), and `--backend native` trains it in docs/native.md's runs.
+@pytest.mark.retrain
 @pytest.mark.parametrize("name", ["dqn", "sac_continuous"])
 def test_scripts_train_on_the_native_backend_with_the_http_episodes(
     name: str, tmp_path: Path

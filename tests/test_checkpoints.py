@@ -56,6 +56,7 @@ def kill_after_first_checkpoint(name: str, cwd: Path, extra: list[str]) -> Path:
     ("name", "extra"),
     [("dqn", []), ("sac_continuous", ["--save-buffer"]), ("sac_pixels", ["--save-buffer"])],
 )
+@pytest.mark.retrain
 def test_a_killed_run_resumes_from_its_checkpoint_and_finishes(
     name: str, extra: list[str], tmp_path: Path
 ) -> None:

@@ -141,6 +141,7 @@ def test_a_policy_file_dodges_in_the_game_while_python_throws():
         remote.close()
 
 
+@pytest.mark.retrain
 def test_selfplay_script_runs_a_round(tmp_path: Path):
     args = [
         "--rounds", "1", "--thrower-steps", "400", "--dodger-steps", "400", "--num-envs", "2",
@@ -161,6 +162,7 @@ def test_selfplay_script_runs_a_round(tmp_path: Path):
         assert logged.get(tag) and all(np.isfinite(logged[tag])), tag
 
 
+@pytest.mark.retrain
 def test_selfplay_with_no_dodger_steps_trains_an_exploiter_against_any_dodger_file(tmp_path: Path):
     """--dodger-steps 0: each round trains a thrower only, against the dodger file as the game
     plays it; here a dodger that ppo_roles.py exported (layers named net.i, tanh, 64 wide), which

@@ -109,6 +109,7 @@ def python_evaluation(run: Path, episodes: int) -> tuple[np.ndarray, np.ndarray]
     return script.evaluate_pixels(saved, act, device)
 
 
+@pytest.mark.retrain
 @pytest.mark.server
 def test_save_model_and_export_write_the_pixel_policy(pixel_run: Path, tmp_path: Path):
     policy_export = algos_module("policy_export")
@@ -135,6 +136,7 @@ def test_save_model_and_export_write_the_pixel_policy(pixel_run: Path, tmp_path:
         np.testing.assert_array_equal(exported[name], tensor, err_msg=name)
 
 
+@pytest.mark.retrain
 @pytest.mark.server
 def test_the_game_plays_the_pixel_policy_as_python_evaluates_it(pixel_run: Path, dodge_binary: str):
     policy = pixel_run / "policy.safetensors"
@@ -207,6 +209,7 @@ def test_the_committed_pixel_policy_plays_the_documented_episodes(dodge_binary: 
     assert game["std_length"] == pytest.approx(np.std(lengths[:5]), abs=1e-9)
 
 
+@pytest.mark.retrain
 @pytest.mark.server
 def test_a_second_game_plays_its_pixel_policy_as_python_evaluates_it(tmp_path: Path):
     """Tag's evader from pixels (its RGB images, another game's options): nothing of dodge's."""

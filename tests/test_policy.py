@@ -215,6 +215,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return runs
 
 
+@pytest.mark.retrain
 @pytest.mark.server
 @pytest.mark.parametrize("name", RUNS)
 def test_save_model_leaves_a_policy_file(name: str, trained: dict[str, Path]):
@@ -230,6 +231,7 @@ def test_save_model_leaves_a_policy_file(name: str, trained: dict[str, Path]):
     assert not [p for p in run.iterdir() if p.name.endswith(".tmp")]
 
 
+@pytest.mark.retrain
 @pytest.mark.server
 @pytest.mark.parametrize("name", ["dqn-level1", "sac-level2"])
 def test_export_from_a_checkpoint_writes_the_same_file(
@@ -325,6 +327,7 @@ def reference_player(
     return returns, lengths
 
 
+@pytest.mark.retrain
 @pytest.mark.server
 @pytest.mark.parametrize("name", RUNS)
 def test_the_file_alone_reproduces_the_python_evaluation(
@@ -342,6 +345,7 @@ def test_the_file_alone_reproduces_the_python_evaluation(
     np.testing.assert_allclose(returns, expected_returns, rtol=0, atol=1e-3)
 
 
+@pytest.mark.retrain
 @pytest.mark.server
 @pytest.mark.parametrize("name", RUNS)
 def test_the_game_plays_the_policy_as_python_evaluates_it(

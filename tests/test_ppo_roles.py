@@ -154,6 +154,7 @@ def test_a_short_run_trains_and_logs_both_roles(env: str, roles: tuple, tmp_path
     assert len(list((run_dir / "snapshots").glob("*.pt"))) >= 2 * len(roles)
 
 
+@pytest.mark.retrain
 @pytest.mark.server
 def test_a_killed_run_resumes_from_its_checkpoint(tmp_path: Path) -> None:
     common = ["--env", "tag_v1", "--save-model", "--checkpoint-frequency", "256", *SMOKE]
@@ -196,6 +197,7 @@ def test_annealed_options_fall_in_stages_to_zero() -> None:
     assert script.annealed({"pursuer_shaping": 2.0}, script.Args(), 0, 100) == {}
 
 
+@pytest.mark.retrain
 @pytest.mark.server
 def test_the_game_plays_both_exported_roles_as_python_evaluates_them(tmp_path: Path) -> None:
     """Each role's policy file, played inside `bevy-tag` (`--role-policy ROLE=FILE` for both
@@ -315,6 +317,7 @@ def test_a_role_starts_from_another_scripts_policy_file(tmp_path: Path) -> None:
         ppo.Actor(72, spaces.Box(-2, 2, (3,)), 64, init=str(SAC_DODGER))
 
 
+@pytest.mark.retrain
 @pytest.mark.server
 def test_play_evaluates_policy_files_against_bots_or_each_other(tmp_path: Path) -> None:
     """--play ROLE=FILE: one role's file against the game's bots, or a file per role in the
@@ -340,6 +343,7 @@ def test_play_evaluates_policy_files_against_bots_or_each_other(tmp_path: Path) 
 THROWER = REPO / "docs" / "results" / "selfplay_round0_thrower.safetensors"
 
 
+@pytest.mark.retrain
 @pytest.mark.server
 def test_an_exploiter_trains_against_a_frozen_role_that_began_as_a_policy_file(
     tmp_path: Path,
