@@ -238,7 +238,7 @@ def main() -> None:
         rows.extend(inproc)
     rows.extend(cases.all_rows(binary, log))
     log("in process: backend='native' (benchmarks/native.py)")
-    rows.extend(native.native_rows())
+    rows.extend(native.native_rows(cargo))
     if not args.skip_camera:
         log("camera sensor vs raster (benchmarks/camera.py)")
         rows.extend(camera.camera_rows(binary))

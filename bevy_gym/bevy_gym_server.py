@@ -4,6 +4,7 @@ partial resets, and restarting a launched server that crashed."""
 
 from __future__ import annotations
 
+import math
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -276,15 +277,21 @@ def check_actions(actions: Any, space: spaces.Space, agent_ids: Sequence[str]) -
         arr = None  # ragged or non-numeric: find the culprit below
     if arr is not None and arr.shape == (n, *per_agent) and arr.dtype.kind in "iuf":
         if discrete:
-            ok = (arr >= space.start) & (arr < space.start + space.n)
-            if arr.dtype.kind == "f":
-                ok &= arr == np.round(arr)
+            # Two reductions against Python ints: half the time of comparing every element with
+            # the space's numpy bounds (6 µs at 256 agents). NaN fails both comparisons.
+            first = int(space.start)
+            ok = not arr.size or (first <= arr.min() and arr.max() < first + int(space.n))
+            if ok and arr.dtype.kind == "f":
+                ok = bool((arr == np.round(arr)).all())
         else:
-            flat = arr.reshape(n, -1)
-            low = np.broadcast_to(space.low, per_agent).reshape(-1)
-            high = np.broadcast_to(space.high, per_agent).reshape(-1)
-            ok = (np.isfinite(flat) & (flat >= low) & (flat <= high)).all(axis=1)
-        if ok.all():
+            low, high = _box_bounds(space)
+            if isinstance(low, float):  # the same bounds for every element: two reductions
+                least, most = (float(arr.min()), float(arr.max())) if arr.size else (0.0, 0.0)
+                ok = low <= least and most <= high and math.isfinite(least) and math.isfinite(most)
+            else:
+                flat = arr.reshape(n, -1)
+                ok = bool((np.isfinite(flat) & (flat >= low) & (flat <= high)).all())
+        if ok:
             return arr
     # Slow path, only on failure: one agent at a time, so the message names who was wrong.
     if not isinstance(actions, (list, tuple, np.ndarray)) or len(actions) != n:
@@ -303,6 +310,27 @@ def check_actions(actions: Any, space: spaces.Space, agent_ids: Sequence[str]) -
         if not valid:
             raise ValueError(f"action of {agent} is {_short(action)}; expected a value in {space}")
     raise ValueError(f"actions {_short(actions)} do not fit {n} agents' {space}")
+
+
+_BOUNDS: dict[int, tuple[spaces.Box, Any, Any]] = {}
+
+
+def _box_bounds(space: spaces.Box) -> tuple[Any, Any]:
+    """The Box's (low, high): Python floats when every element shares them, else flat arrays;
+    cached per space object (broadcasting the bounds cost 11 µs a step, comparing an (N, 2) array
+    against a (2,) one 5 µs each)."""
+    entry = _BOUNDS.get(id(space))
+    if entry is None or entry[0] is not space:
+        low = np.asarray(space.low, np.float64).reshape(-1)
+        high = np.asarray(space.high, np.float64).reshape(-1)
+        if low.size and (low == low[0]).all() and (high == high[0]).all():
+            entry = (space, float(low[0]), float(high[0]))
+        else:
+            entry = (space, low, high)
+        if len(_BOUNDS) > 64:
+            _BOUNDS.clear()
+        _BOUNDS[id(space)] = entry
+    return entry[1], entry[2]
 
 
 def _short(value: Any) -> str:
