@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 from cases import env_loop, make_env, make_parallel, make_vec, parallel_loop, vector_loop
 from harness import REPEAT_SECONDS, REPEATS, REPO, Row, throughput, throughput_row
+from server_costs import step_cost_cases
 
 GROUP = "in process: backend='native' (the game's extension module, no socket)"
 ENV_RATIO_TARGET = 5.0  # 1 agent Env.step, native / HTTP
@@ -163,7 +164,7 @@ def rust_case(cargo: str) -> Callable[[], float] | str:
             [executable, "--bench", RUST_CASE],
             env=env, capture_output=True, text=True, timeout=120, check=True,
         )  # fmt: skip
-        (case,) = json.loads([x for x in done.stdout.splitlines() if x.startswith("[")][-1])
+        (case,) = step_cost_cases(done.stdout)
         return 1e6 / float(case["wall_us_per_step"])
 
     return run

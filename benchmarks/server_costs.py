@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import time
+from typing import Any
 
 import numpy as np
 from cases import GROUP_FLOOR, action_pool, make_env, make_vec, server, server_args
@@ -32,11 +33,11 @@ def in_process_rows(cargo: str = "cargo") -> tuple[list[Row], str]:
         )  # fmt: skip
     except (OSError, subprocess.TimeoutExpired) as exc:
         return [], f"cargo bench did not run: {exc}"
-    lines = [line for line in out.stdout.splitlines() if line.startswith("[")]
-    if out.returncode != 0 or not lines:
+    cases = step_cost_cases(out.stdout)
+    if out.returncode != 0 or not cases:
         return [], f"cargo bench failed ({out.returncode}): {out.stderr.strip()[-500:]}"
     rows = []
-    for i, case in enumerate(json.loads(lines[-1])):
+    for i, case in enumerate(cases):
         agents = int(case["agents"])
         steps = 1e6 / float(case["wall_us_per_step"])
         rows.append(Row(
@@ -46,6 +47,12 @@ def in_process_rows(cargo: str = "cargo") -> tuple[list[Row], str]:
             note=f"CPU {case['cpu_us_per_step']:.1f} µs/step"))  # fmt: skip
     table = "\n".join(line for line in out.stdout.splitlines() if line.startswith("|"))
     return rows, table
+
+
+def step_cost_cases(stdout: str) -> list[dict[str, Any]]:
+    """The cases of the step_cost bench's JSON line (its last line starting with "["), or []."""
+    lines = [line for line in stdout.splitlines() if line.startswith("[")]
+    return json.loads(lines[-1]) if lines else []
 
 
 def reset_rows() -> list[Row]:
